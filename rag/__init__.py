@@ -1,0 +1,57 @@
+"""Cited answers over Chinese news, from a local Qwen model.
+
+    >>> import rag
+    >>> a = rag.ask("2024年亚马逊的资本支出是多少?")   # doctest: +SKIP
+    >>> a.text, a.citations[0].source                    # doctest: +SKIP
+    ('2024年亚马逊的资本支出为777亿美元[1]。', '000_7ed9c2d50966efa1.txt')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.config import Settings, get_settings
+from rag.ingest import load_articles
+from rag.records import Answer, Article, Citation, Passage
+
+__all__ = [
+    "Answer", "Article", "Citation", "Passage", "Settings",
+    "ask", "ask_stream", "retrieve", "index_paths", "load_articles",
+]
+
+
+def ask(question: str, history: list[dict] | None = None) -> Answer:
+    """Answer ``question`` from the indexed articles, citing passages as [1], [2] …
+
+    ``history`` is the conversation so far, ``[{"role": "user"|"assistant", "content": str}]``;
+    a follow-up such as "那腾讯呢?" is rewritten into a standalone question first.
+    Raises ``rag.answer.QuestionError`` for empty or oversized questions.
+    """
+    from rag.runtime import get_answerer
+
+    return get_answerer().ask(question, history)
+
+
+def ask_stream(question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
+    """Like ``ask`` but yields text pieces as they are generated, then the final ``Answer``."""
+    from rag.runtime import get_answerer
+
+    return get_answerer().stream(question, history)
+
+
+def retrieve(question: str, k: int = 5) -> list[Passage]:
+    """The ``k`` best passages for ``question`` (hybrid BM25 + dense), best first."""
+    from rag.runtime import get_retriever
+
+    return get_retriever().search(question, k=k)
+
+
+def index_paths(paths: list[str | Path], progress: bool = True):
+    """Add or update articles from files/folders; returns a ``SyncReport``."""
+    from rag.runtime import get_store, invalidate_retriever
+
+    settings = get_settings()
+    report = get_store(settings).sync([Path(p) for p in paths], progress=progress)
+    invalidate_retriever()
+    return report

@@ -1,0 +1,261 @@
+"""Question → cited answer: rewrite follow-ups, retrieve, prompt, generate, then verify.
+
+After generation nothing is trusted: markers are repaired and renumbered, sentences left
+without a marker get the passage that contains their facts, every number must appear in the
+passages cited for it (else one stricter regeneration, else an extractive quote or an honest
+"not found"), and a refusal is checked against the evidence before it is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+from rag.citations import (
+    markers_in,
+    normalize_markers,
+    parse_citations,
+    split_answer_sentences,
+    strip_markers,
+)
+from rag.config import Settings
+from rag.evidence import Evidence, coverage, format_evidence, is_english, key_terms, select_evidence
+from rag.guard import check_answer, extract_numbers
+from rag.llm import ChatModel
+from rag.prompts import render
+from rag.records import Answer, Citation, Passage
+from rag.retrieval import HybridRetriever, normalize_query
+
+ABSTAIN = {"zh": "资料中没有找到答案。", "en": "The articles do not say."}
+_REFUSAL = re.compile(
+    r"资料中没有找到答案|没有找到答案|资料中没有|未提及|没有提到|无法回答|not (?:contain|mention|say)|do(?:es)? not say|no information",
+    re.I,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as given (empty, too long); the message says why."""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Strip control characters and whitespace; reject empty, punctuation-only or huge input."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    q = _CONTROL.sub(" ", question).strip()
+    if not q:
+        raise QuestionError("the question is empty: type a question about the articles")
+    if len(q) > max_chars:
+        raise QuestionError(
+            f"the question is {len(q):,} characters long; the limit is {max_chars:,}: ask it shorter"
+        )
+    if not re.search(r"[\w\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", q):
+        raise QuestionError("the question has no words, only punctuation or symbols")
+    return q
+
+
+def is_refusal(text: str) -> bool:
+    """Did the model say the passages lack the answer?
+
+    >>> is_refusal("资料中没有找到答案。"), is_refusal("腾讯为767.6亿元[1]。")
+    (True, False)
+    """
+    return bool(_REFUSAL.search(text)) and len(strip_markers(text)) < 80
+
+
+def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
+    """Give a sentence without a marker the passage that holds its numbers and key words.
+
+    >>> from rag.records import Passage
+    >>> ev = [Evidence(1, Passage("a", "s", "t", "阿里开支725.13亿元"), "阿里开支725.13亿元")]
+    >>> attach_missing_citations("阿里的资本开支为725.13亿元。", ev)
+    '阿里的资本开支为725.13亿元[1]。'
+    """
+    out = []
+    for sentence in split_answer_sentences(text):
+        if markers_in(sentence) or not evidence:
+            out.append(sentence)
+            continue
+        body = strip_markers(sentence)
+        nums = extract_numbers(body)
+
+        def support(e: Evidence) -> float:
+            hay = e.passage.text
+            num_hits = sum(1 for n in nums if n in hay)
+            return num_hits * 2 + coverage(body, hay)
+
+        best = max(evidence, key=support)
+        if support(best) >= (2 if nums else 0.5):
+            m = re.search(r"[。！？!?.]+$", sentence)
+            end = m.start() if m else len(sentence)
+            sentence = f"{sentence[:end]}[{best.n}]{sentence[end:]}"
+        out.append(sentence)
+    return "".join(out) if not is_english(text) else " ".join(out)
+
+
+class Answerer:
+    """The answering pipeline over a warm retriever and model."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever, model: ChatModel):
+        self.settings = settings
+        self.retriever = retriever
+        self.model = model
+
+    # ------------------------------------------------------------------ steps
+
+    def rewrite(self, question: str, history: list[dict] | None) -> str:
+        """A follow-up rewritten into a standalone question (unchanged without history)."""
+        turns = [h for h in (history or []) if h.get("role") in ("user", "assistant") and h.get("content")]
+        if not turns:
+            return question
+        recent = turns[-4:]
+        lines = []
+        for h in recent:
+            content = strip_markers(str(h["content"]))[:200]
+            lines.append(("用户：" if h["role"] == "user" else "助手：") + content)
+        prompt = render("rewrite_followup", history="\n".join(lines), question=question)
+        out = self.model.complete([{"role": "user", "content": prompt}], max_tokens=60, stop=["\n"])
+        out = out.strip().strip("\"“”「」").strip()
+        last_user = next((h["content"] for h in reversed(recent) if h["role"] == "user"), "")
+        if not out or len(out) > 3 * len(question) + 80 or is_refusal(out):
+            return f"{last_user} {question}".strip()  # fall back: retrieval sees both turns
+        return out
+
+    def messages(self, question: str, evidence: list[Evidence], lang: str, strict: bool = False) -> list[dict]:
+        system = render(f"answer_strict_{lang}" if strict else f"answer_system_{lang}", abstain=ABSTAIN[lang])
+        user = render(f"answer_user_{lang}", passages=format_evidence(evidence), question=question)
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    # ------------------------------------------------------------------ main
+
+    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they are generated, then the final verified ``Answer``.
+
+        The final text can differ from the streamed one (markers renumbered, guard fallback);
+        callers display the final ``Answer`` when it arrives.
+        """
+        s = self.settings
+        t0 = time.perf_counter()
+        question = clean_question(question, s.max_question_chars)
+        lang = "en" if is_english(question) else "zh"
+        standalone = self.rewrite(question, history)
+        t_rewrite = time.perf_counter()
+        passages = self.retriever.search(standalone, k=max(s.top_k * 2, 8))
+        evidence = select_evidence(normalize_query(standalone), passages, s.top_k, s.snippet_chars)
+        t_retrieve = time.perf_counter()
+        answer = Answer(text="", question=question, standalone_question=standalone, passages=passages)
+        answer.timings = {"rewrite_s": t_rewrite - t0, "retrieval_s": t_retrieve - t_rewrite}
+
+        best_cov = max((coverage(normalize_query(standalone), e.passage.text) for e in evidence), default=0.0)
+        if not evidence or (best_cov == 0.0 and lang == "zh" and key_terms(standalone)):
+            answer.notes.append("no passage mentions the question's key terms")
+            yield self._abstain(answer, lang, passages)
+            return
+
+        first_token = None
+        text = ""
+        for piece in self.model.stream(self.messages(standalone, evidence, lang), max_tokens=s.max_tokens):
+            if first_token is None:
+                first_token = time.perf_counter()
+            text += piece
+            yield piece
+        self._count(answer)
+        answer.timings["ttft_s"] = (first_token or time.perf_counter()) - t0
+
+        final = self._verify(answer, text, standalone, evidence, lang)
+        final.timings["total_s"] = time.perf_counter() - t0
+        yield final
+
+    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+        result = None
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                result = item
+        assert result is not None
+        return result
+
+    # ------------------------------------------------------------------ verification
+
+    def _verify(self, answer: Answer, text: str, question: str, evidence: list[Evidence], lang: str) -> Answer:
+        best_cov = max(coverage(question, e.passage.text) for e in evidence)
+        if is_refusal(text):
+            if best_cov < 0.75:
+                answer.notes.append("model found no answer; evidence agrees")
+                return self._abstain(answer, lang, answer.passages)
+            answer.notes.append(f"model refused though evidence covers {best_cov:.0%} of the question; retry")
+            text = self._regenerate(answer, question, evidence[:2], lang)
+            evidence = evidence[:2]
+            if is_refusal(text):
+                return self._abstain(answer, lang, answer.passages)
+        result = self._cite_and_check(answer, text, question, evidence, lang)
+        if result is not None:
+            return result
+        answer.notes.append("guard: ungrounded or uncited figures; regenerating strictly")
+        text = self._regenerate(answer, question, evidence, lang)
+        if not is_refusal(text):
+            result = self._cite_and_check(answer, text, question, evidence, lang)
+            if result is not None:
+                return result
+        return self._extractive(answer, question, evidence, lang)
+
+    def _regenerate(self, answer: Answer, question: str, evidence: list[Evidence], lang: str) -> str:
+        text = self.model.complete(self.messages(question, evidence, lang, strict=True), self.settings.max_tokens)
+        self._count(answer)
+        return text
+
+    def _cite_and_check(self, answer: Answer, text: str, question: str, evidence: list[Evidence], lang: str) -> Answer | None:
+        """Repair markers and run the guard; the finished Answer, or None if the guard fails."""
+        # markers keep the model's numbering until sentences without one got theirs
+        marked = attach_missing_citations(normalize_markers(text, len(evidence)), evidence)
+        fixed, order = parse_citations(marked, len(evidence))
+        if not order or not strip_markers(fixed).strip():
+            return None
+        cited = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}
+        verdict = check_answer(fixed, cited, question, scaled=(lang == "en"))
+        if not verdict.ok:
+            answer.notes.append(f"guard: {verdict.ungrounded} not in cited passages")
+            return None
+        answer.text = fixed
+        answer.citations = [self._citation(n + 1, evidence[idx]) for n, idx in enumerate(order)]
+        answer.abstained = False
+        return answer
+
+    def _extractive(self, answer: Answer, question: str, evidence: list[Evidence], lang: str) -> Answer:
+        """Quote the best snippet when generation cannot be grounded; abstain if it is weak."""
+        best = max(evidence, key=lambda e: coverage(question, e.quote))
+        if coverage(question, best.quote) < 0.75:
+            answer.notes.append("extractive fallback too weak; abstaining")
+            return self._abstain(answer, lang, answer.passages)
+        lead = "The closest passage says: " if lang == "en" else "资料原文："
+        answer.text = f"{lead}“{best.quote}”[1]"
+        answer.citations = [self._citation(1, best)]
+        answer.notes.append("extractive fallback")
+        return answer
+
+    def _abstain(self, answer: Answer, lang: str, passages: list[Passage]) -> Answer:
+        closest = []
+        for p in passages[:3]:
+            if p.title not in closest:
+                closest.append(p.title)
+        n_articles = len({p.article_id for p in self.retriever.passages.values()})
+        if lang == "en":
+            hint = f" Searched {n_articles} articles; closest: " + "; ".join(f"“{t}”" for t in closest) if closest else ""
+        else:
+            hint = f"已检索{n_articles}篇文章，最接近的是：" + "、".join(f"《{t}》" for t in closest) if closest else ""
+        answer.text = ABSTAIN[lang] + (hint + ("." if lang == "en" else "。") if hint else "")
+        answer.citations = []
+        answer.abstained = True
+        return answer
+
+    def _citation(self, n: int, e: Evidence) -> Citation:
+        p = e.passage
+        return Citation(
+            n=n, source=p.source, title=p.title, text=p.text, quote=e.quote,
+            passage_id=p.id, outlet=p.outlet, date=p.date,
+        )
+
+    def _count(self, answer: Answer) -> None:
+        usage = self.model.last_usage
+        answer.prompt_tokens += usage.prompt_tokens
+        answer.completion_tokens += usage.completion_tokens

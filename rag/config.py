@@ -1,0 +1,101 @@
+"""All settings in one typed place.
+
+Every field can be overridden by an environment variable ``RAG_<FIELD>`` (upper case) and,
+for the CLI, by ``--set field=value``. Defaults are embedded so ``rag.ask("…")`` works with
+zero setup.
+
+    >>> Settings.from_env({"RAG_TOP_K": "7"}).top_k
+    7
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_home() -> Path:
+    # XDG cache dir: the model (1.1 GB) and the index are caches we can always rebuild.
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag-zh-news"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed configuration; see README for the table of ``RAG_*`` variables."""
+
+    home: Path = field(default_factory=_default_home)  # data dir: model, chroma, bm25
+    seeds: Path = REPO_ROOT / "seeds"  # corpus indexed on first use when the index is empty
+    prompts: Path = REPO_ROOT / "prompts"
+    llm: str = "default"  # "default" | /path/model.gguf | hf:<id or dir> | openai:<base url>
+    llm_model_name: str = ""  # model name sent to an OpenAI-compatible server
+    chroma_url: str = ""  # http://host:port -> HttpClient instead of the embedded store
+    collection: str = "passages"
+    embedder: str = "use"  # "use" (multilingual USE v3) | "e5" (multilingual-e5-small)
+    n_ctx: int = 2048
+    n_threads: int = field(default_factory=lambda: os.cpu_count() or 2)
+    n_batch: int = 512
+    max_tokens: int = 200
+    repeat_penalty: float = 1.1
+    chunk_chars: int = 220  # passage size (characters of clean simplified text)
+    chunk_overlap: int = 1  # sentences shared by neighbouring passages
+    top_k: int = 4  # passages handed to the model
+    snippet_chars: int = 150  # evidence window per passage inside the prompt
+    candidates: int = 20  # per retriever, before fusion
+    max_question_chars: int = 2000
+    max_upload_bytes: int = 10_000_000
+    host: str = "127.0.0.1"
+    port: int = 7860
+    queue_size: int = 16
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then ``RAG_*`` variables, then explicit keyword overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f, raw)
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            f = next((f for f in fields(cls) if f.name == name), None)
+            if f is None:
+                raise ValueError(f"unknown setting {name!r}")
+            values[name] = _coerce(f, value) if isinstance(value, str) else value
+        return cls(**values)
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.home / "models"
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> object:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "Path":
+            return Path(raw).expanduser()
+    except ValueError as exc:
+        raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw
+
+
+def get_settings() -> Settings:
+    """Settings read fresh from the environment (cheap; no caching so tests can monkeypatch)."""
+    return Settings.from_env()

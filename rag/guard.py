@@ -1,0 +1,82 @@
+"""The grounding guard: every number in an answer must be in the passages it cites.
+
+Numbers are compared as values after normalisation (full-width digits, thousands
+separators, 万/亿 kept as written). English answers may restate 777亿 as 77.7 billion, so
+for them a value also matches at a power-of-ten scale (亿 → billion is ×10).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.citations import markers_in, split_answer_sentences, strip_markers
+from rag.clean import normalize_unicode
+
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def extract_numbers(text: str) -> list[str]:
+    """Numbers written in digits, thousands separators removed.
+
+    >>> extract_numbers("资本支出为1,050亿美元,增长35%,2025年")
+    ['1050', '35', '2025']
+    """
+    text = normalize_unicode(text)
+    return [m.group(0).replace(",", "") for m in _NUMBER.finditer(text)]
+
+
+def _value(s: str) -> float:
+    return float(s)
+
+
+def number_grounded(number: str, evidence: str, scaled: bool = False) -> bool:
+    """Is ``number`` written in ``evidence`` (or, if ``scaled``, at a ×10ⁿ scale of one)?
+
+    >>> number_grounded("777", "777亿美元"), number_grounded("77", "777亿美元")
+    (True, False)
+    >>> number_grounded("77.7", "777亿美元", scaled=True)
+    True
+    """
+    values = {_value(n) for n in extract_numbers(evidence)}
+    v = _value(number)
+    if v in values:
+        return True
+    if scaled:
+        return any(abs(v * 10**k - e) < 1e-6 * max(1.0, e) for e in values for k in range(-4, 5))
+    return False
+
+
+@dataclass
+class GuardResult:
+    ok: bool
+    ungrounded: list[str]  # numbers not found in the cited passages
+    uncited: list[str]  # sentences without any marker
+
+
+def check_answer(answer: str, cited_texts: dict[int, str], question: str = "", scaled: bool = False) -> GuardResult:
+    """Check each sentence's numbers against the passages its markers point to.
+
+    ``cited_texts`` maps marker number → passage text. Numbers that the question itself
+    contains (a year being asked about) need no citation, but still must not contradict.
+
+    >>> check_answer("亚马逊为777亿美元[1]。", {1: "亚马逊777亿美元"}).ok
+    True
+    >>> check_answer("亚马逊为780亿美元[1]。", {1: "亚马逊777亿美元"}).ungrounded
+    ['780']
+    """
+    ungrounded: list[str] = []
+    uncited: list[str] = []
+    question_numbers = set(extract_numbers(question))
+    for sentence in split_answer_sentences(answer):
+        marks = markers_in(sentence)
+        body = strip_markers(sentence)
+        numbers = [n for n in extract_numbers(body) if n not in question_numbers]
+        if not marks:
+            if numbers:
+                uncited.append(sentence)
+                ungrounded += numbers
+            continue
+        evidence = "\n".join(cited_texts.get(m, "") for m in marks)
+        ungrounded += [n for n in numbers if not number_grounded(n, evidence, scaled)]
+    return GuardResult(ok=not ungrounded, ungrounded=ungrounded, uncited=uncited)

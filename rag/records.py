@@ -1,0 +1,104 @@
+"""Small typed records passed between pipeline stages (clean → ingest → index → retrieve → answer)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change cleaning made to a text, so nothing is rewritten silently.
+
+    ``kind`` is a repair class ("pinyin", "washed", "spam", "emoji", …); ``before``/``after`` is
+    the change (or a sample of it) and ``count`` how often it happened.
+    """
+
+    kind: str
+    before: str
+    after: str = ""
+    count: int = 1
+
+
+@dataclass
+class Article:
+    """One news article after cleaning; ``text`` is clean simplified Chinese, ``original`` as read."""
+
+    source: str  # corpus file name, e.g. 000_7ed9c2d50966efa1.txt
+    title: str
+    text: str
+    original: str
+    outlet: str = ""
+    author: str = ""
+    date: str = ""
+    repairs: list[Repair] = field(default_factory=list)
+    index: int = 0  # position of the article inside its file
+    path: str = ""  # resolved file path, so a deleted file's passages can be found
+
+    @property
+    def id(self) -> str:
+        from rag.ingest import article_id  # local import: records stay dependency-free
+
+        return article_id(self)
+
+
+@dataclass
+class Passage:
+    """A chunk of an article: what is indexed, retrieved and cited."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    score: float = 0.0
+    article_id: str = ""
+    start: int = 0  # character offsets into the cleaned article text
+    end: int = 0
+    outlet: str = ""
+    date: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Citation:
+    """A marker [n] in an answer and the passage it points to."""
+
+    n: int
+    source: str
+    title: str
+    text: str  # the cited passage
+    quote: str = ""  # the sentence(s) of the passage shown to the model (the supporting evidence)
+    passage_id: str = ""
+    outlet: str = ""
+    date: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What ``rag.ask`` returns: text with inline [n] markers and exactly the cited passages."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    question: str = ""
+    standalone_question: str = ""  # the follow-up rewritten for retrieval
+    passages: list[Passage] = field(default_factory=list)  # what retrieval returned
+    notes: list[str] = field(default_factory=list)  # what the guard did, for eval and debugging
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        lines = [self.text]
+        for c in self.citations:
+            lines.append(f"[{c.n}] {c.source} · {c.title}: {c.quote or c.text[:80]}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("passages")
+        return d

@@ -1,0 +1,87 @@
+"""The warm objects of one process: store, retriever, model and answerer, built once.
+
+The first use builds the index from ``seeds/`` when it is empty; later calls and new
+processes reuse it. ``reset()`` drops everything (after an ingest, or in tests).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from rag.answer import Answerer
+from rag.config import Settings, get_settings
+from rag.index import PassageStore
+from rag.llm import ChatModel, load_model
+from rag.retrieval import HybridRetriever
+
+_lock = threading.RLock()
+_state: dict[str, object] = {}
+
+
+def _key(settings: Settings) -> tuple:
+    return (settings.home, settings.chroma_url, settings.collection, settings.embedder)
+
+
+def get_store(settings: Settings | None = None) -> PassageStore:
+    settings = settings or get_settings()
+    with _lock:
+        if _state.get("store_key") != _key(settings):
+            _state.clear()
+            _state["store"] = PassageStore(settings)
+            _state["store_key"] = _key(settings)
+        store: PassageStore = _state["store"]  # type: ignore[assignment]
+        if store.count() == 0 and Path(settings.seeds).is_dir():
+            store.sync([Path(settings.seeds)])
+        return store
+
+
+def get_retriever(settings: Settings | None = None) -> HybridRetriever:
+    settings = settings or get_settings()
+    with _lock:
+        store = get_store(settings)
+        if "retriever" not in _state:
+            _state["retriever"] = HybridRetriever(settings, store)
+        return _state["retriever"]  # type: ignore[return-value]
+
+
+def get_model(settings: Settings | None = None) -> ChatModel:
+    settings = settings or get_settings()
+    with _lock:
+        if _state.get("model_key") != settings.llm or "model" not in _state:
+            _state["model"] = load_model(settings)
+            _state["model_key"] = settings.llm
+        return _state["model"]  # type: ignore[return-value]
+
+
+def get_answerer(settings: Settings | None = None) -> Answerer:
+    settings = settings or get_settings()
+    with _lock:
+        retriever = get_retriever(settings)
+        model = get_model(settings)
+        answerer = _state.get("answerer")
+        if not isinstance(answerer, Answerer) or answerer.retriever is not retriever or answerer.model is not model:
+            answerer = Answerer(settings, retriever, model)
+            _state["answerer"] = answerer
+        return answerer
+
+
+def use_model(model: ChatModel, settings: Settings | None = None) -> None:
+    """Install a model instance (a test's MockModel, or one built by the caller)."""
+    settings = settings or get_settings()
+    with _lock:
+        _state["model"] = model
+        _state["model_key"] = settings.llm
+        _state.pop("answerer", None)
+
+
+def invalidate_retriever() -> None:
+    """After an ingest: passages and BM25 must be reloaded, the model stays warm."""
+    with _lock:
+        _state.pop("retriever", None)
+        _state.pop("answerer", None)
+
+
+def reset() -> None:
+    with _lock:
+        _state.clear()
