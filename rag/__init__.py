@@ -1,9 +1,9 @@
 """Cited answers over Chinese news, from a local Qwen model.
 
-    >>> import rag
-    >>> a = rag.ask("2024年亚马逊的资本支出是多少?")   # doctest: +SKIP
-    >>> a.text, a.citations[0].source                    # doctest: +SKIP
-    ('2024年亚马逊的资本支出为777亿美元[1]。', '000_7ed9c2d50966efa1.txt')
+>>> import rag
+>>> a = rag.ask("2024年亚马逊的资本支出是多少?")   # doctest: +SKIP
+>>> a.text, a.citations[0].source                    # doctest: +SKIP
+('2024年亚马逊的资本支出为777亿美元[1]。', '000_7ed9c2d50966efa1.txt')
 """
 
 from __future__ import annotations
@@ -16,8 +16,16 @@ from rag.ingest import load_articles
 from rag.records import Answer, Article, Citation, Passage
 
 __all__ = [
-    "Answer", "Article", "Citation", "Passage", "Settings",
-    "ask", "ask_stream", "retrieve", "index_paths", "load_articles",
+    "Answer",
+    "Article",
+    "Citation",
+    "Passage",
+    "Settings",
+    "ask",
+    "ask_stream",
+    "retrieve",
+    "index_paths",
+    "load_articles",
 ]
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 
 from rag.citations import (
+    join_sentences,
     markers_in,
     normalize_markers,
     parse_citations,
@@ -21,7 +22,7 @@ from rag.citations import (
 )
 from rag.config import Settings
 from rag.evidence import Evidence, coverage, format_evidence, is_english, key_terms, select_evidence
-from rag.guard import check_answer, extract_numbers
+from rag.guard import check_answer, extract_numbers, repoint_citations
 from rag.llm import ChatModel
 from rag.prompts import render
 from rag.records import Answer, Citation, Passage
@@ -79,19 +80,17 @@ def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
             continue
         body = strip_markers(sentence)
         nums = extract_numbers(body)
-
-        def support(e: Evidence) -> float:
-            hay = e.passage.text
-            num_hits = sum(1 for n in nums if n in hay)
-            return num_hits * 2 + coverage(body, hay)
-
-        best = max(evidence, key=support)
-        if support(best) >= (2 if nums else 0.5):
+        scores = [
+            2 * sum(1 for n in nums if n in e.passage.text) + coverage(body, e.passage.text)
+            for e in evidence
+        ]
+        best = evidence[scores.index(max(scores))]
+        if max(scores) >= (2 if nums else 0.5):
             m = re.search(r"[。！？!?.]+$", sentence)
             end = m.start() if m else len(sentence)
             sentence = f"{sentence[:end]}[{best.n}]{sentence[end:]}"
         out.append(sentence)
-    return "".join(out) if not is_english(text) else " ".join(out)
+    return join_sentences(out)
 
 
 class Answerer:
@@ -106,7 +105,11 @@ class Answerer:
 
     def rewrite(self, question: str, history: list[dict] | None) -> str:
         """A follow-up rewritten into a standalone question (unchanged without history)."""
-        turns = [h for h in (history or []) if h.get("role") in ("user", "assistant") and h.get("content")]
+        turns = [
+            h
+            for h in (history or [])
+            if h.get("role") in ("user", "assistant") and h.get("content")
+        ]
         if not turns:
             return question
         recent = turns[-4:]
@@ -116,16 +119,30 @@ class Answerer:
             lines.append(("用户：" if h["role"] == "user" else "助手：") + content)
         prompt = render("rewrite_followup", history="\n".join(lines), question=question)
         out = self.model.complete([{"role": "user", "content": prompt}], max_tokens=60, stop=["\n"])
-        out = out.strip().strip("\"“”「」").strip()
+        out = out.strip().strip('"“”「」').strip()
         last_user = next((h["content"] for h in reversed(recent) if h["role"] == "user"), "")
         if not out or len(out) > 3 * len(question) + 80 or is_refusal(out):
             return f"{last_user} {question}".strip()  # fall back: retrieval sees both turns
         return out
 
-    def messages(self, question: str, evidence: list[Evidence], lang: str, strict: bool = False) -> list[dict]:
-        system = render(f"answer_strict_{lang}" if strict else f"answer_system_{lang}", abstain=ABSTAIN[lang])
+    def messages(
+        self, question: str, evidence: list[Evidence], lang: str, strict: bool = False
+    ) -> list[dict]:
+        system = render(
+            f"answer_strict_{lang}" if strict else f"answer_system_{lang}", abstain=ABSTAIN[lang]
+        )
         user = render(f"answer_user_{lang}", passages=format_evidence(evidence), question=question)
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def _similarity_scorer(self, question: str):
+        """Sentence scores by embedding similarity: English questions share no words with the text."""
+        embedder = self.retriever.store.embedder
+        q = embedder.embed_query([question])[0]
+
+        def score(sentences: list[str]) -> list[float]:
+            return [float(q @ v) for v in embedder(sentences)]
+
+        return score
 
     # ------------------------------------------------------------------ main
 
@@ -142,12 +159,19 @@ class Answerer:
         standalone = self.rewrite(question, history)
         t_rewrite = time.perf_counter()
         passages = self.retriever.search(standalone, k=max(s.top_k * 2, 8))
-        evidence = select_evidence(normalize_query(standalone), passages, s.top_k, s.snippet_chars)
+        scorer = self._similarity_scorer(standalone) if lang == "en" else None
+        evidence = select_evidence(
+            normalize_query(standalone), passages, s.top_k, s.snippet_chars, scorer
+        )
         t_retrieve = time.perf_counter()
-        answer = Answer(text="", question=question, standalone_question=standalone, passages=passages)
+        answer = Answer(
+            text="", question=question, standalone_question=standalone, passages=passages
+        )
         answer.timings = {"rewrite_s": t_rewrite - t0, "retrieval_s": t_retrieve - t_rewrite}
 
-        best_cov = max((coverage(normalize_query(standalone), e.passage.text) for e in evidence), default=0.0)
+        best_cov = max(
+            (coverage(normalize_query(standalone), e.passage.text) for e in evidence), default=0.0
+        )
         if not evidence or (best_cov == 0.0 and lang == "zh" and key_terms(standalone)):
             answer.notes.append("no passage mentions the question's key terms")
             yield self._abstain(answer, lang, passages)
@@ -155,7 +179,9 @@ class Answerer:
 
         first_token = None
         text = ""
-        for piece in self.model.stream(self.messages(standalone, evidence, lang), max_tokens=s.max_tokens):
+        for piece in self.model.stream(
+            self.messages(standalone, evidence, lang), max_tokens=s.max_tokens
+        ):
             if first_token is None:
                 first_token = time.perf_counter()
             text += piece
@@ -177,13 +203,17 @@ class Answerer:
 
     # ------------------------------------------------------------------ verification
 
-    def _verify(self, answer: Answer, text: str, question: str, evidence: list[Evidence], lang: str) -> Answer:
+    def _verify(
+        self, answer: Answer, text: str, question: str, evidence: list[Evidence], lang: str
+    ) -> Answer:
         best_cov = max(coverage(question, e.passage.text) for e in evidence)
         if is_refusal(text):
             if best_cov < 0.75:
                 answer.notes.append("model found no answer; evidence agrees")
                 return self._abstain(answer, lang, answer.passages)
-            answer.notes.append(f"model refused though evidence covers {best_cov:.0%} of the question; retry")
+            answer.notes.append(
+                f"model refused though evidence covers {best_cov:.0%} of the question; retry"
+            )
             text = self._regenerate(answer, question, evidence[:2], lang)
             evidence = evidence[:2]
             if is_refusal(text):
@@ -199,15 +229,23 @@ class Answerer:
                 return result
         return self._extractive(answer, question, evidence, lang)
 
-    def _regenerate(self, answer: Answer, question: str, evidence: list[Evidence], lang: str) -> str:
-        text = self.model.complete(self.messages(question, evidence, lang, strict=True), self.settings.max_tokens)
+    def _regenerate(
+        self, answer: Answer, question: str, evidence: list[Evidence], lang: str
+    ) -> str:
+        text = self.model.complete(
+            self.messages(question, evidence, lang, strict=True), self.settings.max_tokens
+        )
         self._count(answer)
         return text
 
-    def _cite_and_check(self, answer: Answer, text: str, question: str, evidence: list[Evidence], lang: str) -> Answer | None:
+    def _cite_and_check(
+        self, answer: Answer, text: str, question: str, evidence: list[Evidence], lang: str
+    ) -> Answer | None:
         """Repair markers and run the guard; the finished Answer, or None if the guard fails."""
         # markers keep the model's numbering until sentences without one got theirs
         marked = attach_missing_citations(normalize_markers(text, len(evidence)), evidence)
+        texts = {e.n: e.passage.text for e in evidence}
+        marked = repoint_citations(marked, texts, scaled=(lang == "en"))
         fixed, order = parse_citations(marked, len(evidence))
         if not order or not strip_markers(fixed).strip():
             return None
@@ -221,7 +259,9 @@ class Answerer:
         answer.abstained = False
         return answer
 
-    def _extractive(self, answer: Answer, question: str, evidence: list[Evidence], lang: str) -> Answer:
+    def _extractive(
+        self, answer: Answer, question: str, evidence: list[Evidence], lang: str
+    ) -> Answer:
         """Quote the best snippet when generation cannot be grounded; abstain if it is weak."""
         best = max(evidence, key=lambda e: coverage(question, e.quote))
         if coverage(question, best.quote) < 0.75:
@@ -240,9 +280,17 @@ class Answerer:
                 closest.append(p.title)
         n_articles = len({p.article_id for p in self.retriever.passages.values()})
         if lang == "en":
-            hint = f" Searched {n_articles} articles; closest: " + "; ".join(f"“{t}”" for t in closest) if closest else ""
+            hint = (
+                f" Searched {n_articles} articles; closest: " + "; ".join(f"“{t}”" for t in closest)
+                if closest
+                else ""
+            )
         else:
-            hint = f"已检索{n_articles}篇文章，最接近的是：" + "、".join(f"《{t}》" for t in closest) if closest else ""
+            hint = (
+                f"已检索{n_articles}篇文章，最接近的是：" + "、".join(f"《{t}》" for t in closest)
+                if closest
+                else ""
+            )
         answer.text = ABSTAIN[lang] + (hint + ("." if lang == "en" else "。") if hint else "")
         answer.citations = []
         answer.abstained = True
@@ -251,8 +299,14 @@ class Answerer:
     def _citation(self, n: int, e: Evidence) -> Citation:
         p = e.passage
         return Citation(
-            n=n, source=p.source, title=p.title, text=p.text, quote=e.quote,
-            passage_id=p.id, outlet=p.outlet, date=p.date,
+            n=n,
+            source=p.source,
+            title=p.title,
+            text=p.text,
+            quote=e.quote,
+            passage_id=p.id,
+            outlet=p.outlet,
+            date=p.date,
         )
 
     def _count(self, answer: Answer) -> None:

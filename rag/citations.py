@@ -41,7 +41,10 @@ def find_markers(text: str) -> list[tuple[int, int, list[int]]]:
 def _looks_like_paren_citation(text: str, m: re.Match) -> bool:
     # "(1)" is a citation at a clause end, but "(2024年)" or "(1)列表项" is not
     after = text[m.end() : m.end() + 1]
-    return after in ("", "。", ".", ",", "，", ";", "；", "\n", " ", "!", "！") and len(m.group(1)) <= 5
+    return (
+        after in ("", "。", ".", ",", "，", ";", "；", "\n", " ", "!", "！")
+        and len(m.group(1)) <= 5
+    )
 
 
 def normalize_markers(text: str, n_passages: int) -> str:
@@ -116,3 +119,17 @@ def split_answer_sentences(text: str) -> list[str]:
 
 def markers_in(sentence: str) -> list[int]:
     return [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """Inverse of ``split_answer_sentences``: Chinese joins tight, English with a space.
+
+    >>> join_sentences(["甲[1]。", "乙。"]), join_sentences(["It rose [1].", "Then fell."])
+    ('甲[1]。乙。', 'It rose [1]. Then fell.')
+    """
+    out = ""
+    for s in sentences:
+        if out and re.search(r"[.!?\]]$", out) and re.match(r"[A-Za-z0-9\"'(]", s):
+            out += " "
+        out += s
+    return out

@@ -133,7 +133,7 @@ def strip_decorations(text: str) -> tuple[str, list[Repair]]:
 
 # ----------------------------------------------------------------------------- layout
 
-_SENTENCE_END = tuple("。！？!?…”’\"』」)）:：;；》】")
+_SENTENCE_END = tuple('。！？!?…”’"』」)）:：;；》】')
 _SOFT_BREAK = tuple(",，、(（“《")
 
 
@@ -143,8 +143,9 @@ def join_broken_lines(text: str) -> tuple[str, list[Repair]]:
     A line is a fragment when it does not end a sentence and is either long (a heading is
     short) or ends on a comma-like mark.
 
-    >>> join_broken_lines("资本支出的四个用途:第一是购买GPU;第二\\n\\n个用途是训练。\\n\\n阿里腾讯争相加码\\n\\n正文。")[0]
-    '资本支出的四个用途:第一是购买GPU;第二个用途是训练。\\n\\n阿里腾讯争相加码\\n\\n正文。'
+    >>> t = "腾讯首席战略官列出了资本支出的四个用途:第一个用途是购买GPU以支持广告技术;第二"
+    >>> join_broken_lines(t + "\\n\\n个用途是训练。\\n\\n阿里腾讯争相加码\\n\\n正文。")[0][-32:]
+    '以支持广告技术;第二个用途是训练。\\n\\n阿里腾讯争相加码\\n\\n正文。'
     """
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", text)]
     paragraphs = [p for p in paragraphs if p]
@@ -179,7 +180,9 @@ def drop_repeated_lines(text: str) -> tuple[str, list[Repair]]:
             dropped += 1
             continue
         out.append(para)
-    return "\n\n".join(out), ([Repair("repeated-line", out[0][:20], "", dropped)] if dropped else [])
+    return "\n\n".join(out), (
+        [Repair("repeated-line", out[0][:20], "", dropped)] if dropped else []
+    )
 
 
 # ----------------------------------------------------------------------------- chrome & spam
@@ -216,15 +219,15 @@ def cut_site_chrome(text: str) -> tuple[str, list[Repair]]:
 def cut_spam_tail(text: str) -> tuple[str, list[Repair]]:
     """Cut recommendation spam and disclaimers after the article body, and injected ad phrases.
 
-    Only a marker in the second half of the text counts, so an article that *discusses*
-    disclaimers early on is not truncated.
+    Only a marker in the second half of the text (or opening a page that is nothing but a
+    recommendation list) counts, so an article that *discusses* disclaimers is not truncated.
 
     >>> cut_spam_tail("正文很长。" * 10 + "\\n特别声明:本文仅代表作者\\n猜你喜欢\\n富邦科技示范田")[0]
     '正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。'
     """
     repairs: list[Repair] = []
     for m in _SPAM_START.finditer(text):
-        if m.start() >= len(text) * 0.5:
+        if m.start() >= len(text) * 0.5 or not text[: m.start()].strip():
             tail = text[m.start() :]
             repairs.append(Repair("spam-tail", tail.strip()[:40], "", len(tail)))
             text = text[: m.start()].rstrip()
@@ -254,7 +257,13 @@ def clean_text(text: str) -> tuple[str, list[Repair]]:
     if traditional_ratio(text) > 0.02:
         text = to_simplified(text)
         repairs.append(Repair("traditional", "繁體", "简体"))
-    steps = (cut_site_chrome, repair_washed_text, cut_spam_tail, join_broken_lines, drop_repeated_lines)
+    steps = (
+        cut_site_chrome,
+        repair_washed_text,
+        cut_spam_tail,
+        join_broken_lines,
+        drop_repeated_lines,
+    )
     for step in steps:
         text, r = step(text)
         repairs += r

@@ -46,6 +46,8 @@ class Settings:
     top_k: int = 4  # passages handed to the model
     snippet_chars: int = 150  # evidence window per passage inside the prompt
     candidates: int = 20  # per retriever, before fusion
+    fusion: str = "dist_based_score"  # LlamaIndex fusion mode: reciprocal_rerank | relative_score | dist_based_score
+    bm25_weight: float = 0.6  # share of BM25 in the score-based fusion modes
     max_question_chars: int = 2000
     max_upload_bytes: int = 10_000_000
     host: str = "127.0.0.1"

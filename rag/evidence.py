@@ -16,7 +16,28 @@ from rag.lexical import tokenize
 from rag.records import Passage
 
 # Words that say what kind of answer is wanted, not what it is about.
-GENERIC = set("公司 多少 哪些 什么 分别 是否 如何 为什么 年 月 日 数据 情况 主要 根据 文章 资料 报道".split())
+GENERIC = set(
+    [
+        "公司",
+        "多少",
+        "哪些",
+        "什么",
+        "分别",
+        "是否",
+        "如何",
+        "为什么",
+        "年",
+        "月",
+        "日",
+        "数据",
+        "情况",
+        "主要",
+        "根据",
+        "文章",
+        "资料",
+        "报道",
+    ]
+)
 
 
 @dataclass
@@ -43,7 +64,7 @@ def key_terms(question: str) -> list[str]:
     """The content words of a question (what an answer passage must mention).
 
     >>> key_terms("2024年亚马逊的资本支出是多少?")
-    ['2024', '亚马逊', '资本', '支出', '资本支出']
+    ['2024', '亚马', '亚马逊', '资本', '支出', '资本支出']
     """
     terms = []
     for t in tokenize(question):
@@ -67,8 +88,11 @@ def coverage(question: str, text: str) -> float:
     return sum(1 for t in terms if t in low) / len(terms)
 
 
-def best_window(question: str, text: str, limit: int) -> str:
+def best_window(question: str, text: str, limit: int, scorer=None) -> str:
     """The sentence that covers most key terms, widened with neighbours up to ``limit`` chars.
+
+    ``scorer(sentences) -> scores`` replaces key-term overlap (e.g. embedding similarity for
+    an English question over Chinese text, where no key term can match).
 
     >>> best_window("腾讯营收", "阿里说了很多话。腾讯营收6602亿元。其他。", 12)
     '腾讯营收6602亿元。'
@@ -78,8 +102,11 @@ def best_window(question: str, text: str, limit: int) -> str:
     spans = split_sentences(text)
     if not spans:
         return text[:limit]
-    terms = key_terms(question)
-    scores = [sum(1 for t in terms if t in text[s:e].lower()) for s, e in spans]
+    if scorer is not None:
+        scores = list(scorer([text[s:e] for s, e in spans]))
+    else:
+        terms = key_terms(question)
+        scores = [sum(1 for t in terms if t in text[s:e].lower()) for s, e in spans]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     lo = hi = best
     while True:  # grow towards the better-scoring neighbour while it fits
@@ -93,20 +120,27 @@ def best_window(question: str, text: str, limit: int) -> str:
     return quote if len(quote) <= limit else quote[:limit] + "…"
 
 
-def select_evidence(question: str, passages: list[Passage], k: int, limit: int) -> list[Evidence]:
+def select_evidence(
+    question: str, passages: list[Passage], k: int, limit: int, scorer=None
+) -> list[Evidence]:
     """Best ``k`` passages (≤2 per article, overlapping ones skipped), each cut to a window."""
     chosen: list[Passage] = []
     per_article: dict[str, int] = {}
     for p in passages:
         if per_article.get(p.article_id, 0) >= 2:
             continue
-        if any(q.article_id == p.article_id and q.start < p.end and p.start < q.end for q in chosen):
+        if any(
+            q.article_id == p.article_id and q.start < p.end and p.start < q.end for q in chosen
+        ):
             continue  # overlapping chunk of an article already in
         chosen.append(p)
         per_article[p.article_id] = per_article.get(p.article_id, 0) + 1
         if len(chosen) == k:
             break
-    return [Evidence(i + 1, p, best_window(question, p.text, limit)) for i, p in enumerate(chosen)]
+    return [
+        Evidence(i + 1, p, best_window(question, p.text, limit, scorer))
+        for i, p in enumerate(chosen)
+    ]
 
 
 def format_evidence(evidence: list[Evidence]) -> str:

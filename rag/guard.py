@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.citations import markers_in, split_answer_sentences, strip_markers
+from rag.citations import join_sentences, markers_in, split_answer_sentences, strip_markers
 from rag.clean import normalize_unicode
 
-_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
 def extract_numbers(text: str) -> list[str]:
@@ -54,7 +54,9 @@ class GuardResult:
     uncited: list[str]  # sentences without any marker
 
 
-def check_answer(answer: str, cited_texts: dict[int, str], question: str = "", scaled: bool = False) -> GuardResult:
+def check_answer(
+    answer: str, cited_texts: dict[int, str], question: str = "", scaled: bool = False
+) -> GuardResult:
     """Check each sentence's numbers against the passages its markers point to.
 
     ``cited_texts`` maps marker number → passage text. Numbers that the question itself
@@ -80,3 +82,33 @@ def check_answer(answer: str, cited_texts: dict[int, str], question: str = "", s
         evidence = "\n".join(cited_texts.get(m, "") for m in marks)
         ungrounded += [n for n in numbers if not number_grounded(n, evidence, scaled)]
     return GuardResult(ok=not ungrounded, ungrounded=ungrounded, uncited=uncited)
+
+
+def repoint_citations(answer: str, texts: dict[int, str], scaled: bool = False) -> str:
+    """Point a sentence's markers at the passage that really holds its numbers.
+
+    Small models often cite the neighbour of the right passage. When a sentence's numbers are
+    not in the passages it cites but all are in one other passage, cite that one instead.
+
+    >>> repoint_citations("亚马逊为777亿美元[1]。", {1: "阿里725亿元", 2: "亚马逊777亿美元"})
+    '亚马逊为777亿美元[2]。'
+    """
+    out = []
+    for sentence in split_answer_sentences(answer):
+        marks = markers_in(sentence)
+        numbers = extract_numbers(strip_markers(sentence))
+        if marks and numbers:
+            cited = "\n".join(texts.get(m, "") for m in marks)
+            if not all(number_grounded(n, cited, scaled) for n in numbers):
+                holders = [
+                    n
+                    for n, t in texts.items()
+                    if all(number_grounded(x, t, scaled) for x in numbers)
+                ]
+                if holders:
+                    sentence = re.sub(r"\[\d+\]", "", sentence)
+                    m = re.search(r"[。！？!?.]+$", sentence)
+                    end = m.start() if m else len(sentence)
+                    sentence = f"{sentence[:end]}[{holders[0]}]{sentence[end:]}"
+        out.append(sentence)
+    return join_sentences(out)

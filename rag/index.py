@@ -10,6 +10,7 @@ Sync is incremental and crash-safe:
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
@@ -70,7 +71,9 @@ def open_client(settings: Settings):
             )
             client.heartbeat()
         except Exception as exc:
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
         return client
     path = settings.chroma_dir
     try:
@@ -136,8 +139,15 @@ class PassageStore:
             p = passage_from_row(pid, doc, meta)
             rec = out.setdefault(
                 p.article_id,
-                {"source": p.source, "title": p.title, "outlet": p.outlet, "date": p.date,
-                 "path": meta.get("path", ""), "passages": 0, "parts": []},
+                {
+                    "source": p.source,
+                    "title": p.title,
+                    "outlet": p.outlet,
+                    "date": p.date,
+                    "path": meta.get("path", ""),
+                    "passages": 0,
+                    "parts": [],
+                },
             )
             rec["passages"] += 1
             rec["parts"].append((p.start, p.end, p.text))
@@ -182,7 +192,9 @@ class PassageStore:
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 
-    def sync(self, paths: list[Path], *, prune_missing: bool = True, progress: bool = True) -> SyncReport:
+    def sync(
+        self, paths: list[Path], *, prune_missing: bool = True, progress: bool = True
+    ) -> SyncReport:
         """Bring the index in line with the files under ``paths``.
 
         New or changed articles are embedded, unchanged ones skipped, duplicates reported,
@@ -210,7 +222,11 @@ class PassageStore:
                     report.unchanged += indexed[aid]["passages"]
                     continue
                 twin = next(
-                    (t for t, text in kept_texts.items() if text == art.text or near_duplicate(text, art.text)),
+                    (
+                        t
+                        for t, text in kept_texts.items()
+                        if text == art.text or near_duplicate(text, art.text)
+                    ),
                     None,
                 )
                 if twin is not None and twin not in by_path.get(key, set()):
@@ -224,7 +240,11 @@ class PassageStore:
         removed = 0
         folders = [str(p.resolve()) for p in paths if p.is_dir()]
         for path, aids in by_path.items():
-            gone = path not in produced and prune_missing and any(path.startswith(d + "/") for d in folders)
+            gone = (
+                path not in produced
+                and prune_missing
+                and any(path.startswith(d + "/") for d in folders)
+            )
             stale = aids - produced[path] if path in produced else (aids if gone else set())
             for aid in stale:
                 removed += indexed[aid]["passages"]
@@ -270,11 +290,13 @@ def wipe_index(settings: Settings) -> None:
         import chromadb
 
         client = open_client(settings)
-        try:
+        with contextlib.suppress(ValueError, chromadb.errors.NotFoundError):
             client.delete_collection(settings.collection)
-        except (ValueError, chromadb.errors.NotFoundError):
-            pass
     else:
+        from chromadb.api.client import SharedSystemClient
+
+        # Chroma caches one client per path; a cached one would keep the deleted files' state
+        SharedSystemClient.clear_system_cache()
         shutil.rmtree(settings.chroma_dir, ignore_errors=True)
     shutil.rmtree(settings.home / "bm25", ignore_errors=True)
 

@@ -7,12 +7,12 @@ dictionary of domain terms keeps 资本开支 or 万卡集群 in one piece.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import re
 import threading
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,18 +22,147 @@ from rag.records import Passage
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 STOPWORDS = set(
-    "的 了 是 在 和 与 及 或 也 都 就 而 并 对 等 中 上 下 为 以 把 被 将 这 那 其 之 于 从 到 "
-    "吗 呢 吧 啊 么 什么 多少 哪些 哪个 哪 如何 怎么 怎样 是否 有 没有 一个 这个 那个 他们 我们 "
-    "the a an of in on for to and or is are was were what which who how much many did does do "
-    "by with at as it its be".split()
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "而",
+        "并",
+        "对",
+        "等",
+        "中",
+        "上",
+        "下",
+        "为",
+        "以",
+        "把",
+        "被",
+        "将",
+        "这",
+        "那",
+        "其",
+        "之",
+        "于",
+        "从",
+        "到",
+        "谁",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "么",
+        "什么",
+        "多少",
+        "哪些",
+        "哪个",
+        "哪",
+        "如何",
+        "怎么",
+        "怎样",
+        "是否",
+        "有",
+        "没有",
+        "一个",
+        "这个",
+        "那个",
+        "他们",
+        "我们",
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "what",
+        "which",
+        "who",
+        "how",
+        "much",
+        "many",
+        "did",
+        "does",
+        "do",
+        "by",
+        "with",
+        "at",
+        "as",
+        "it",
+        "its",
+        "be",
+    ]
 )
 
 # General vocabulary of the domain (not answers): terms jieba would otherwise cut in pieces.
-DOMAIN_TERMS = (
-    "云计算 智算 智算中心 算力 资本开支 资本支出 万卡集群 大模型 数据中心 基础设施 推理 训练成本 "
-    "人工智能 生成式 智能体 具身智能 开源 闭源 芯片 服务器 液冷 东数西算 算力券 训力券 "
-    "多模态 通用人工智能 超级人工智能 操作系统 国产替代 英伟达 昇腾 升腾"
-).split()
+DOMAIN_TERMS = [
+    "云计算",
+    "智算",
+    "智算中心",
+    "算力",
+    "资本开支",
+    "资本支出",
+    "万卡集群",
+    "大模型",
+    "数据中心",
+    "基础设施",
+    "推理",
+    "训练成本",
+    "人工智能",
+    "生成式",
+    "智能体",
+    "具身智能",
+    "开源",
+    "闭源",
+    "芯片",
+    "服务器",
+    "液冷",
+    "东数西算",
+    "算力券",
+    "训力券",
+    "多模态",
+    "通用人工智能",
+    "超级人工智能",
+    "操作系统",
+    "国产替代",
+    "英伟达",
+    "昇腾",
+    "升腾",
+    "首席执行官",
+    "首席技术官",
+    "首席战略官",
+    "首席财务官",
+    "首席架构师",
+    "董事长",
+    "总裁",
+    "秘书长",
+]
+
+# Query-side synonyms of financial news (both directions): a question saying 资本支出 must also
+# match an article that says 资本开支.
+SYNONYMS = {
+    "资本支出": ("资本开支",),
+    "资本开支": ("资本支出",),
+    "资本开销": ("资本开支", "资本支出"),
+    "营收": ("收入",),
+    "收入": ("营收",),
+    "投资": ("投入",),
+    "投入": ("投资",),
+}
 
 _jieba_lock = threading.Lock()
 
@@ -48,26 +177,28 @@ def _jieba():
     return jieba
 
 
-def add_corpus_terms(texts: list[str], min_count: int = 4, limit: int = 300) -> list[str]:
-    """Teach jieba frequent corpus n-grams it would split (e.g. names of products or places).
+def corpus_terms(texts: list[str], limit: int = 500) -> list[str]:
+    """Names the corpus itself marks as terms: quoted or bracketed short phrases.
 
-    A 2-4 character CJK n-gram that recurs ``min_count`` times and that jieba cuts apart is
-    treated as a term of this corpus.
+    News text puts product, project and programme names in quotes (“飞星二号”, “东数西算”) or
+    title marks; those are the words a reader will ask about and jieba does not know.
+
+    >>> corpus_terms(["科大讯飞调试“飞星二号”智算平台,推出“人工智能十条”政策。"])
+    ['飞星二号', '人工智能十条']
     """
-    jieba = _jieba()
-    counts: Counter[str] = Counter()
+    terms: list[str] = []
     for text in texts:
-        for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
-            for n in (3, 4):
-                counts.update(run[i : i + n] for i in range(len(run) - n + 1))
-    terms = []
-    for gram, c in counts.most_common():
-        if c < min_count or len(terms) >= limit:
-            break
-        if any(ch in "的了是在和与及或也都就而并对等为以把被将这那其之于从到" for ch in gram):
-            continue
-        if len(jieba.lcut(gram)) > 1:
-            terms.append(gram)
+        for m in re.finditer(r"[“\"「『《]([^”\"」』》\s,，。]{2,8})[”\"」』》]", text):
+            term = m.group(1)
+            if re.search(r"[\u4e00-\u9fff]", term) and term not in terms:
+                terms.append(term)
+    return terms[:limit]
+
+
+def add_corpus_terms(texts: list[str]) -> list[str]:
+    """Teach jieba the corpus's own terms (see ``corpus_terms``); returns them."""
+    jieba = _jieba()
+    terms = corpus_terms(texts)
     with _jieba_lock:
         for t in terms:
             jieba.add_word(t, freq=2000)
@@ -78,11 +209,13 @@ def tokenize(text: str) -> list[str]:
     """Search tokens: jieba's fine-grained cut, lower-cased, stopwords and punctuation dropped.
 
     >>> tokenize("2024年亚马逊的资本支出是多少?")
-    ['2024', '年', '亚马逊', '资本', '支出', '资本支出']
+    ['2024', '年', '亚马', '亚马逊', '资本', '支出', '资本支出']
     """
     with _jieba_lock:
         words = _jieba().lcut_for_search(text.lower())
-    return [w for w in (w.strip() for w in words) if w and _TOKEN_OK.search(w) and w not in STOPWORDS]
+    return [
+        w for w in (w.strip() for w in words) if w and _TOKEN_OK.search(w) and w not in STOPWORDS
+    ]
 
 
 def fingerprint(passages: list[Passage]) -> str:
@@ -139,21 +272,25 @@ class BM25Index:
         index = cls.load(folder, key)
         if index is None:
             index = cls.build(passages)
-            try:
+            with contextlib.suppress(
+                OSError
+            ):  # a read-only data dir only costs a rebuild next time
                 index.save(folder)
-            except OSError:
-                pass  # a read-only data dir only costs a rebuild next time
         else:
             add_corpus_terms([p.text for p in passages])
         return index
 
     def search(self, query: str, k: int = 20) -> list[tuple[str, float]]:
         vocab = self.retriever.vocab_dict
-        tokens = [t for t in tokenize(query) if t in vocab]
+        tokens = tokenize(query)
+        tokens += [s for t in tokens for s in SYNONYMS.get(t, ()) if s not in tokens]
+        tokens = [t for t in tokens if t in vocab]
         if not tokens or not self.ids:
             return []
         k = min(k, len(self.ids))
         docs, scores = self.retriever.retrieve([tokens], k=k, show_progress=False, n_threads=1)
         return [
-            (self.ids[int(d)], float(s)) for d, s in zip(np.ravel(docs[0]), np.ravel(scores[0])) if s > 0
+            (self.ids[int(d)], float(s))
+            for d, s in zip(np.ravel(docs[0]), np.ravel(scores[0]))
+            if s > 0
         ]

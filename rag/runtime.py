@@ -60,7 +60,11 @@ def get_answerer(settings: Settings | None = None) -> Answerer:
         retriever = get_retriever(settings)
         model = get_model(settings)
         answerer = _state.get("answerer")
-        if not isinstance(answerer, Answerer) or answerer.retriever is not retriever or answerer.model is not model:
+        if (
+            not isinstance(answerer, Answerer)
+            or answerer.retriever is not retriever
+            or answerer.model is not model
+        ):
             answerer = Answerer(settings, retriever, model)
             _state["answerer"] = answerer
         return answerer

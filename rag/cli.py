@@ -1,0 +1,201 @@
+"""Command line: ``rag ingest``, ``rag ask``, ``rag serve``, ``rag eval``.
+
+Settings come from ``RAG_*`` variables; ``-c name=value`` (``--config``) overrides any of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from rag.config import Settings
+
+
+def _apply_overrides(pairs: list[str]) -> None:
+    # CLI overrides become RAG_* variables so every module (and subprocess) sees one config
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--config expects name=value, got {pair!r}")
+        Settings.from_env(**{name.strip(): value})  # validates name and type now
+        os.environ[f"RAG_{name.strip().upper()}"] = value
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rag.config import get_settings
+    from rag.index import wipe_index
+    from rag.runtime import get_store, reset
+
+    settings = get_settings()
+    if args.rebuild:
+        wipe_index(settings)
+        reset()
+    paths = [Path(p) for p in (args.paths or [settings.seeds])]
+    store = get_store(settings) if not args.rebuild else None
+    if store is None:
+        from rag.index import PassageStore
+
+        store = PassageStore(settings)
+    report = store.sync(paths, progress=not args.quiet)
+    if report.repaired:
+        print(f"removed {report.repaired} passages of a half-written article (interrupted ingest)")
+    if args.report:
+        print_report(report)
+    print(report.summary())
+    return 1 if any(f.status == "error" for f in report.files) and not args.report else 0
+
+
+def print_report(report) -> None:
+    for f in report.files:
+        name = Path(f.path).name
+        head = f"{name}: {f.status}"
+        if f.message:
+            head += f" — {f.message}"
+        if f.status != "error":
+            head += (
+                f" · {f.articles} article(s) · {f.added} passages embedded · {f.unchanged} unchanged"
+                f" · {f.removed} removed · encoding {f.encoding}"
+            )
+        print(head)
+        merged: dict[str, list] = {}
+        for r in f.repairs:
+            merged.setdefault(r.kind, []).append(r)
+        for kind, items in merged.items():
+            total = sum(r.count for r in items)
+            sample = ", ".join(
+                f"{r.before}→{r.after}" if r.after else r.before for r in items[:6] if r.before
+            )
+            print(
+                f"    {kind}: {total}"
+                + (f" ({sample}{' …' if len(items) > 6 else ''})" if sample else "")
+            )
+        for d in f.duplicates:
+            print(f"    duplicate skipped: {d}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import QuestionError
+    from rag.modelfile import ModelError
+    from rag.runtime import get_answerer
+
+    question = " ".join(args.question)
+    try:
+        answerer = get_answerer()
+        final = None
+        for item in answerer.stream(question):
+            if isinstance(item, str):
+                if args.stream:
+                    print(item, end="", flush=True)
+            else:
+                final = item
+    except (QuestionError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.stream:
+        print("\n---")
+    if args.json:
+        print(json.dumps(final.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(final.text)
+    if final.citations:
+        print("\n来源 / Sources:")
+        for c in final.citations:
+            print(f"[{c.n}] {c.source} · {c.title}")
+            print(f"    {c.quote}")
+    elif final.abstained and final.passages:
+        print("\n最接近的段落 / Closest passages:")
+        for p in final.passages[:3]:
+            print(f"- {p.source} · {p.title}: {p.text[:60]}…")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.ui import launch
+
+    launch(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluate import main as eval_main
+
+    return eval_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers over Chinese news")
+    parser.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a setting, e.g. -c top_k=3 (same names as RAG_* variables)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add or update articles from files or folders")
+    p.add_argument("paths", nargs="*", help="files or folders (default: seeds/)")
+    p.add_argument(
+        "--report", action="store_true", help="print what was found and repaired per file"
+    )
+    p.add_argument("--rebuild", action="store_true", help="delete the index and rebuild it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("--stream", action="store_true", help="print tokens as they are generated")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="start the chat page")
+    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="run the evaluation set and write a report")
+    p.add_argument("--set", dest="set_path", default="eval/dev.jsonl", help="eval set (jsonl)")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--retrieval-only", action="store_true")
+    p.add_argument("--out", default="eval/reports")
+    p.add_argument(
+        "--baseline", action="store_true", help="also run the tutorial baseline pipeline"
+    )
+    p.add_argument(
+        "--baseline-n",
+        type=int,
+        default=0,
+        help="baseline on a stratified subset of N items (0 = all)",
+    )
+    p.add_argument(
+        "--no-judge", action="store_true", help="skip the LLM judge (citation/faithfulness)"
+    )
+    p.add_argument(
+        "--compare", nargs=2, metavar=("A.json", "B.json"), help="print metric differences"
+    )
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rag.index import StoreError
+    from rag.ingest import IngestError
+    from rag.modelfile import ModelError
+
+    args = build_parser().parse_args(argv)
+    try:
+        _apply_overrides(args.config)
+        return args.func(args)
+    except (StoreError, ModelError, IngestError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Shared fixtures: every test gets its own data dir; the real model is assembled once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import runtime
+from rag.modelfile import GGUF_NAME
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+AMAZON = "000_7ed9c2d50966efa1.txt"
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    """A folder holding the verified default GGUF, assembled once for the whole test session.
+
+    Reuses an already assembled copy from the user's cache when there is one (same hash
+    stamp), so a developer's test run does not write another 1.1 GB.
+    """
+    from rag.modelfile import assemble_default_model
+
+    cache = (
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag-zh-news" / "models"
+    )
+    folder = tmp_path_factory.mktemp("models")
+    if (cache / GGUF_NAME).is_file() and (cache / GGUF_NAME).with_suffix(".sha256").is_file():
+        for name in (GGUF_NAME, Path(GGUF_NAME).with_suffix(".sha256").name):
+            (folder / name).symlink_to(cache / name)
+    assemble_default_model(folder, progress=False)
+    return folder
+
+
+def _link_model(home: Path, model_dir: Path) -> None:
+    (home / "models").mkdir(parents=True, exist_ok=True)
+    for f in model_dir.iterdir():
+        target = home / "models" / f.name
+        if not target.exists():
+            target.symlink_to(f.resolve())
+
+
+@pytest.fixture(autouse=True)
+def rag_home(tmp_path, monkeypatch) -> Path:
+    """Redirect the data dir (index, BM25, uploads, model) to a fresh temp dir for each test."""
+    home = tmp_path / "rag-home"
+    monkeypatch.setenv("RAG_HOME", str(home))
+    for var in ("RAG_LLM", "RAG_CHROMA_URL", "RAG_EMBEDDER", "RAG_TOP_K", "RAG_SNIPPET_CHARS"):
+        monkeypatch.delenv(var, raising=False)
+    runtime.reset()
+    yield home
+    runtime.reset()
+
+
+@pytest.fixture(scope="session")
+def indexed_home(tmp_path_factory, model_dir) -> Path:
+    """A data dir with the seeds indexed and the model linked, shared by the model tests."""
+    home = tmp_path_factory.mktemp("indexed-home")
+    _link_model(home, model_dir)
+    from rag.config import Settings
+    from rag.index import PassageStore
+
+    PassageStore(Settings.from_env({}, home=home)).sync([SEEDS], progress=False)
+    return home
+
+
+@pytest.fixture
+def warm_rag(indexed_home, monkeypatch):
+    """``rag`` configured on the shared indexed home with the real model (kept warm across tests)."""
+    import rag
+
+    monkeypatch.setenv("RAG_HOME", str(indexed_home))
+    return rag
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A writable copy of the seed corpus."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder

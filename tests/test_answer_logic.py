@@ -1,0 +1,240 @@
+"""The answer step's pure logic with a MockModel: marker repair, guard, abstention, follow-ups.
+
+Real-model behaviour is tested in test_model_integration.py; here each reply is scripted so
+every branch (regenerate, extractive fallback, refusal check) is exercised deterministically.
+"""
+
+import pytest
+
+from rag.answer import Answerer, QuestionError, attach_missing_citations, clean_question, is_refusal
+from rag.citations import find_markers, parse_citations, split_answer_sentences
+from rag.config import Settings
+from rag.evidence import Evidence, select_evidence
+from rag.guard import check_answer, repoint_citations
+from rag.llm import MockModel
+from rag.records import Passage
+
+P_AMAZON = Passage(
+    "a-000",
+    "000_x.txt",
+    "科技巨头打响AI军备竞赛",
+    "2024年,微软、亚马逊的资本支出分别达到756亿美元、777亿美元。",
+    article_id="a",
+)
+P_TENCENT = Passage(
+    "a-001",
+    "000_x.txt",
+    "科技巨头打响AI军备竞赛",
+    "2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元。",
+    article_id="a",
+    start=100,
+    end=140,
+)
+P_AMAZON_2025 = Passage(
+    "b-000",
+    "001_y.txt",
+    "全球科技巨头投资AI基建",
+    "亚马逊的资本开支增长超35%,达到1050亿美元。",
+    article_id="b",
+)
+
+
+class FakeRetriever:
+    """Returns fixed passages; the answer step only needs search(), passages and store.embedder."""
+
+    def __init__(self, passages):
+        self._passages = passages
+        self.passages = {p.id: p for p in passages}
+        self.store = None
+
+    def search(self, question, k=5, mode="hybrid"):
+        return self._passages[:k]
+
+
+def answerer(replies, passages=(P_AMAZON, P_TENCENT, P_AMAZON_2025)):
+    model = MockModel(replies)
+    settings = Settings.from_env({}, top_k=3, snippet_chars=200)
+    return Answerer(settings, FakeRetriever(list(passages)), model), model
+
+
+# ---------------------------------------------------------------- markers
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("777亿美元[1]。", "777亿美元[1]。"),
+        ("777亿美元[1][2]。", "777亿美元[1][2]。"),
+        ("777亿美元[1,2]。", "777亿美元[1][2]。"),
+        ("777亿美元【1】。", "777亿美元[1]。"),
+        ("777亿美元[编号1]。", "777亿美元[1]。"),
+        ("777亿美元(1)。", "777亿美元[1]。"),
+        ("777亿美元[9]。", "777亿美元。"),
+    ],
+)
+def test_marker_shapes_are_repaired(raw, expected):
+    assert parse_citations(raw, 2)[0] == expected
+
+
+def test_markers_renumbered_by_first_use():
+    text, order = parse_citations("腾讯767.6亿元[3]。亚马逊777亿美元[1]。又见[3]。", 3)
+    assert text == "腾讯767.6亿元[1]。亚马逊777亿美元[2]。又见[1]。"
+    assert order == [2, 0]
+
+
+def test_parenthesised_years_are_not_markers():
+    assert find_markers("方案(2024—2027年)和(1)列表") == []
+
+
+def test_marker_after_full_stop_belongs_to_the_sentence():
+    assert split_answer_sentences("甲。[1]乙[2]。") == ["甲[1]。", "乙[2]。"]
+
+
+# ---------------------------------------------------------------- guard
+
+
+def test_guard_accepts_grounded_and_flags_ungrounded_numbers():
+    assert check_answer("亚马逊为777亿美元[1]。", {1: P_AMAZON.text}).ok
+    result = check_answer("亚马逊为800亿美元[1]。", {1: P_AMAZON.text})
+    assert not result.ok and result.ungrounded == ["800"]
+
+
+def test_guard_flags_number_without_citation():
+    result = check_answer("亚马逊为777亿美元。", {1: P_AMAZON.text})
+    assert result.uncited and not result.ok
+
+
+def test_guard_allows_scaled_numbers_only_for_english():
+    assert check_answer(
+        "Amazon spent 77.7 billion dollars [1].", {1: P_AMAZON.text}, scaled=True
+    ).ok
+    assert not check_answer("亚马逊为77.7亿美元[1]。", {1: P_AMAZON.text}).ok
+
+
+def test_wrong_citation_is_repointed_to_the_passage_with_the_number():
+    fixed = repoint_citations("腾讯为767.6亿元[1]。", {1: P_AMAZON.text, 2: P_TENCENT.text})
+    assert fixed == "腾讯为767.6亿元[2]。"
+
+
+def test_missing_citation_attached_by_content():
+    ev = [Evidence(1, P_AMAZON, P_AMAZON.text), Evidence(2, P_TENCENT, P_TENCENT.text)]
+    assert (
+        attach_missing_citations("腾讯的资本开支为767.6亿元。", ev)
+        == "腾讯的资本开支为767.6亿元[2]。"
+    )
+
+
+# ---------------------------------------------------------------- the pipeline with scripted replies
+
+
+def test_good_answer_passes_with_renumbered_citations():
+    a, model = answerer(["腾讯2024年的资本开支为767.6亿元[编号2]。"])
+    ans = a.ask("腾讯2024年的资本开支是多少?")
+    assert ans.text == "腾讯2024年的资本开支为767.6亿元[1]。"
+    assert [c.source for c in ans.citations] == ["000_x.txt"] and "767.6亿元" in ans.citations[
+        0
+    ].text
+    assert not ans.abstained and len(model.prompts) == 1
+
+
+def test_hallucinated_number_triggers_one_strict_regeneration():
+    a, model = answerer(
+        ["亚马逊2024年的资本支出为900亿美元[1]。", "亚马逊的资本支出达到777亿美元[1]。"]
+    )
+    ans = a.ask("2024年亚马逊的资本支出是多少?")
+    assert "777亿美元" in ans.text and "900" not in ans.text
+    assert len(model.prompts) == 2 and "原样摘抄" in model.prompts[1][0]["content"]
+
+
+def test_two_ungrounded_replies_fall_back_to_an_extractive_quote():
+    a, _ = answerer(["亚马逊为900亿美元[1]。", "亚马逊为950亿美元[1]。"])
+    ans = a.ask("2024年亚马逊的资本支出是多少?")
+    assert "900" not in ans.text and "950" not in ans.text
+    assert "777亿美元" in ans.text and ans.citations and "extractive fallback" in ans.notes
+
+
+def test_refusal_is_accepted_when_the_evidence_lacks_the_subject():
+    a, model = answerer(["资料中没有找到答案。"])
+    ans = a.ask("2024年苹果公司的资本支出是多少?")
+    assert ans.abstained and ans.citations == [] and len(model.prompts) == 1
+    assert ans.text.startswith("资料中没有找到答案") and "科技巨头打响AI军备竞赛" in ans.text
+
+
+def test_refusal_is_retried_when_the_evidence_covers_the_question():
+    a, model = answerer(["资料中没有找到答案。", "2024年亚马逊的资本支出为777亿美元[1]。"])
+    ans = a.ask("2024年亚马逊的资本支出是多少?")
+    assert not ans.abstained and "777亿美元" in ans.text and len(model.prompts) == 2
+
+
+def test_conflicting_sources_both_cited():
+    a, _ = answerer(
+        ["亚马逊2025年资本支出预计为1000亿美元[2],另一篇报道为1050亿美元[3]。"],
+        passages=(
+            P_TENCENT,
+            Passage("c-0", "000_x.txt", "t", "亚马逊预计投入1000亿美元。", article_id="c"),
+            P_AMAZON_2025,
+        ),
+    )
+    ans = a.ask("亚马逊2025年的资本支出预计是多少?")
+    assert {c.source for c in ans.citations} == {"000_x.txt", "001_y.txt"}
+    assert "1000亿美元" in ans.text and "1050亿美元" in ans.text
+
+
+def test_followup_is_rewritten_before_retrieval():
+    a, model = answerer(["腾讯2024年的资本开支是多少?", "腾讯2024年的资本开支为767.6亿元[2]。"])
+    history = [
+        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
+        {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
+    ]
+    ans = a.ask("那腾讯呢?", history)
+    assert ans.standalone_question == "腾讯2024年的资本开支是多少?"
+    rewrite_prompt = model.prompts[0][0]["content"]
+    assert "阿里巴巴2024年的资本开支是多少" in rewrite_prompt and "那腾讯呢" in rewrite_prompt
+    assert "767.6亿元" in ans.text
+
+
+def test_bad_rewrite_falls_back_to_both_turns():
+    a, _ = answerer(["", "腾讯为767.6亿元[2]。"])
+    ans = a.ask("那腾讯呢?", [{"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"}])
+    assert ans.standalone_question == "阿里巴巴2024年的资本开支是多少? 那腾讯呢?"
+
+
+def test_streaming_yields_pieces_then_the_answer():
+    a, _ = answerer(["亚马逊的资本支出为777亿美元[1]。"])
+    items = list(a.stream("2024年亚马逊的资本支出是多少?"))
+    assert all(isinstance(x, str) for x in items[:-1]) and len(items) > 2
+    assert "".join(items[:-1]) == "亚马逊的资本支出为777亿美元[1]。"
+    assert items[-1].citations[0].n == 1
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "？！。,,", "\x00\x01"])
+def test_empty_or_punctuation_questions_get_a_clear_error(question):
+    with pytest.raises(QuestionError):
+        clean_question(question, 2000)
+
+
+def test_huge_question_is_refused_quickly():
+    with pytest.raises(QuestionError, match="limit is 2,000"):
+        clean_question("问" * 20000, 2000)
+
+
+def test_is_refusal():
+    assert is_refusal("资料中没有找到答案。") and is_refusal("The articles do not say.")
+    assert not is_refusal("腾讯为767.6亿元[1]。")
+
+
+def test_evidence_keeps_two_passages_per_article_at_most():
+    many = [
+        Passage(
+            f"a-{i:03d}",
+            "000_x.txt",
+            "t",
+            f"第{i}段。" * 3,
+            article_id="a",
+            start=i * 100,
+            end=i * 100 + 10,
+        )
+        for i in range(5)
+    ]
+    chosen = select_evidence("问题", many + [P_AMAZON_2025], k=3, limit=100)
+    assert [e.passage.id for e in chosen] == ["a-000", "a-001", "b-000"]

@@ -1,0 +1,100 @@
+"""End to end with the real Qwen GGUF through llama.cpp and a real Chroma index."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import AMAZON, REPO
+
+pytestmark = [pytest.mark.model, pytest.mark.timeout(600)]
+
+
+def test_answerable_question_cites_the_right_article(warm_rag):
+    answer = warm_rag.ask("2024年亚马逊的资本支出是多少?")
+    assert "777亿美元" in answer.text
+    assert not answer.abstained
+    assert AMAZON in [c.source for c in answer.citations]
+    assert "[1]" in answer.text and all(f"[{c.n}]" in answer.text for c in answer.citations)
+
+
+def test_question_about_something_not_in_the_articles_abstains(warm_rag):
+    answer = warm_rag.ask("2024年苹果公司的资本支出是多少?")
+    assert answer.abstained and answer.citations == []
+    assert "资料中没有找到答案" in answer.text
+
+
+def test_follow_up_uses_the_conversation(warm_rag):
+    history = [
+        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
+        {"role": "assistant", "content": "阿里巴巴2024年的资本开支为725.13亿元[1]。"},
+    ]
+    answer = warm_rag.ask("那腾讯呢?", history)
+    assert "腾讯" in answer.standalone_question
+    assert "767.6亿元" in answer.text and AMAZON in [c.source for c in answer.citations]
+
+
+def test_english_question_gets_an_english_answer_citing_chinese_passages(warm_rag):
+    answer = warm_rag.ask("Which chip is iFlytek's Feixing-2 computing platform built on?")
+    assert not answer.abstained
+    assert "910B" in answer.text
+    assert sum(c.isascii() for c in answer.text) > 0.8 * len(answer.text)
+    assert answer.citations and answer.citations[0].source.startswith("003_")
+
+
+def test_traditional_chinese_question_works(warm_rag):
+    answer = warm_rag.ask("騰訊2024年的資本開支是多少?")
+    assert "767.6亿元" in answer.text and answer.citations
+
+
+def test_streaming_gives_tokens_before_the_final_answer(warm_rag):
+    items = list(warm_rag.ask_stream("Llama 4 Maverick有多少激活参数?"))
+    assert sum(isinstance(x, str) for x in items) > 3
+    final = items[-1]
+    assert "170亿" in final.text and final.citations
+
+
+def test_new_process_reuses_the_index(indexed_home, warm_rag):
+    warm_rag.retrieve("预热")  # index and BM25 exist in indexed_home
+    env = {**os.environ, "RAG_HOME": str(indexed_home)}
+    code = (
+        "import json, rag, rag.runtime as rt\n"
+        "a = rag.ask('腾讯2024年的资本开支是多少?')\n"
+        "print(json.dumps({'text': a.text, 'cited': [c.source for c in a.citations], 'count': rt.get_store().count()}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=500
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "indexing" not in out.stderr  # no progress bar: nothing was embedded again
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "767.6亿元" in result["text"] and result["cited"]
+
+
+def test_cli_ask_prints_answer_and_sources(indexed_home):
+    env = {**os.environ, "RAG_HOME": str(indexed_home)}
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "2024年亚马逊的资本支出是多少?"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=500,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "777亿美元" in out.stdout and AMAZON in out.stdout
+
+
+def test_cli_rejects_empty_question(indexed_home):
+    env = {**os.environ, "RAG_HOME": str(indexed_home)}
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "   "],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2 and "empty" in out.stderr
