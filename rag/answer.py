@@ -21,10 +21,23 @@ from rag.citations import (
     strip_markers,
 )
 from rag.config import Settings
-from rag.evidence import Evidence, coverage, format_evidence, is_english, key_terms, select_evidence
-from rag.guard import check_answer, extract_numbers, repoint_citations
+from rag.evidence import (
+    Evidence,
+    coverage,
+    format_evidence,
+    is_english,
+    key_terms,
+    question_entities,
+    select_evidence,
+)
+from rag.guard import (
+    check_answer,
+    extract_numbers,
+    numbers_away_from_entities,
+    repoint_citations,
+)
 from rag.llm import ChatModel
-from rag.prompts import render
+from rag.prompts import load_prompt, render
 from rag.records import Answer, Citation, Passage
 from rag.retrieval import HybridRetriever, normalize_query
 
@@ -126,11 +139,11 @@ class Answerer:
         return out
 
     def messages(
-        self, question: str, evidence: list[Evidence], lang: str, strict: bool = False
+        self, question: str, evidence: list[Evidence], lang: str, system: str = "answer_system"
     ) -> list[dict]:
-        system = render(
-            f"answer_strict_{lang}" if strict else f"answer_system_{lang}", abstain=ABSTAIN[lang]
-        )
+        """System prompt ``<system>_<lang>`` (abstain phrase filled in when it takes one) + passages."""
+        prompt = load_prompt(f"{system}_{lang}")
+        system = prompt.render(**({"abstain": ABSTAIN[lang]} if "abstain" in prompt.keys else {}))
         user = render(f"answer_user_{lang}", passages=format_evidence(evidence), question=question)
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
@@ -158,21 +171,18 @@ class Answerer:
         lang = "en" if is_english(question) else "zh"
         standalone = self.rewrite(question, history)
         t_rewrite = time.perf_counter()
-        passages = self.retriever.search(standalone, k=max(s.top_k * 2, 8))
-        scorer = self._similarity_scorer(standalone) if lang == "en" else None
-        evidence = select_evidence(
-            normalize_query(standalone), passages, s.top_k, s.snippet_chars, scorer
-        )
+        query = normalize_query(standalone)  # 騰訊 → 腾讯: compared with simplified passages
+        passages = self.retriever.search(query, k=max(s.top_k * 2, 8))
+        scorer = self._similarity_scorer(query) if lang == "en" else None
+        evidence = select_evidence(query, passages, s.top_k, s.snippet_chars, scorer)
         t_retrieve = time.perf_counter()
         answer = Answer(
             text="", question=question, standalone_question=standalone, passages=passages
         )
         answer.timings = {"rewrite_s": t_rewrite - t0, "retrieval_s": t_retrieve - t_rewrite}
 
-        best_cov = max(
-            (coverage(normalize_query(standalone), e.passage.text) for e in evidence), default=0.0
-        )
-        if not evidence or (best_cov == 0.0 and lang == "zh" and key_terms(standalone)):
+        best_cov = max((coverage(query, e.passage.text) for e in evidence), default=0.0)
+        if not evidence or (best_cov == 0.0 and lang == "zh" and key_terms(query)):
             answer.notes.append("no passage mentions the question's key terms")
             yield self._abstain(answer, lang, passages)
             return
@@ -180,7 +190,7 @@ class Answerer:
         first_token = None
         text = ""
         for piece in self.model.stream(
-            self.messages(standalone, evidence, lang), max_tokens=s.max_tokens
+            self.messages(query, evidence, lang), max_tokens=s.max_tokens
         ):
             if first_token is None:
                 first_token = time.perf_counter()
@@ -189,7 +199,7 @@ class Answerer:
         self._count(answer)
         answer.timings["ttft_s"] = (first_token or time.perf_counter()) - t0
 
-        final = self._verify(answer, text, standalone, evidence, lang)
+        final = self._verify(answer, text, query, evidence, lang)
         final.timings["total_s"] = time.perf_counter() - t0
         yield final
 
@@ -206,34 +216,55 @@ class Answerer:
     def _verify(
         self, answer: Answer, text: str, question: str, evidence: list[Evidence], lang: str
     ) -> Answer:
-        best_cov = max(coverage(question, e.passage.text) for e in evidence)
         if is_refusal(text):
-            if best_cov < 0.75:
+            support = self._support(question, evidence, lang)
+            if support < (0.3 if lang == "en" else 0.75):
                 answer.notes.append("model found no answer; evidence agrees")
                 return self._abstain(answer, lang, answer.passages)
-            answer.notes.append(
-                f"model refused though evidence covers {best_cov:.0%} of the question; retry"
-            )
-            text = self._regenerate(answer, question, evidence[:2], lang)
-            evidence = evidence[:2]
-            if is_refusal(text):
-                return self._abstain(answer, lang, answer.passages)
+            answer.notes.append(f"model refused though evidence supports {support:.2f}; re-reading")
+            return self._reread(answer, question, evidence, lang)
         result = self._cite_and_check(answer, text, question, evidence, lang)
         if result is not None:
             return result
-        answer.notes.append("guard: ungrounded or uncited figures; regenerating strictly")
-        text = self._regenerate(answer, question, evidence, lang)
+        answer.notes.append("guard failed; re-reading the best passage")
+        return self._reread(answer, question, evidence, lang)
+
+    def _reread(self, answer: Answer, question: str, evidence: list[Evidence], lang: str) -> Answer:
+        """Ask again on the single best snippet (a small model reads one passage reliably);
+        if that is still not grounded, quote the snippet, or abstain when it is weak."""
+        best = max(evidence, key=lambda e: self._snippet_score(question, e.quote))
+        single = [Evidence(1, best.passage, best.quote)]
+        text = self._regenerate(answer, question, single, lang, prompt="reread")
         if not is_refusal(text):
-            result = self._cite_and_check(answer, text, question, evidence, lang)
+            result = self._cite_and_check(answer, text, question, single, lang)
             if result is not None:
                 return result
-        return self._extractive(answer, question, evidence, lang)
+        return self._extractive(answer, question, single, lang)
+
+    @staticmethod
+    def _snippet_score(question: str, quote: str) -> float:
+        """Key-term coverage, plus a bonus for figures when the question asks for a quantity."""
+        wants_number = re.search(
+            r"多少|几|多大|多高|多长|how (?:much|many)|what (?:share|percentage)", question, re.I
+        )
+        asked = set(extract_numbers(question))
+        years = set(re.findall(r"(\d{4})年", quote))
+        has_number = any(n not in asked and n not in years for n in extract_numbers(quote))
+        return coverage(question, quote) + (0.5 if wants_number and has_number else 0.0)
+
+    def _support(self, question: str, evidence: list[Evidence], lang: str) -> float:
+        """How well the evidence covers the question: key-term coverage, or for English
+        (no shared words) the best sentence's embedding similarity."""
+        if lang == "en":
+            scorer = self._similarity_scorer(question)
+            return max((max(scorer([e.quote]), default=0.0) for e in evidence), default=0.0)
+        return max((coverage(question, e.passage.text) for e in evidence), default=0.0)
 
     def _regenerate(
-        self, answer: Answer, question: str, evidence: list[Evidence], lang: str
+        self, answer: Answer, question: str, evidence: list[Evidence], lang: str, prompt: str
     ) -> str:
         text = self.model.complete(
-            self.messages(question, evidence, lang, strict=True), self.settings.max_tokens
+            self.messages(question, evidence, lang, prompt), self.settings.max_tokens
         )
         self._count(answer)
         return text
@@ -247,12 +278,17 @@ class Answerer:
         texts = {e.n: e.passage.text for e in evidence}
         marked = repoint_citations(marked, texts, scaled=(lang == "en"))
         fixed, order = parse_citations(marked, len(evidence))
-        if not order or not strip_markers(fixed).strip():
-            return None
+        body = re.sub(r"[\s。，,.!?！？:：]", "", strip_markers(fixed))
+        if not order or not body or body in re.sub(r"[\s?？]", "", question):
+            return None  # nothing beyond the question's own words
         cited = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}
         verdict = check_answer(fixed, cited, question, scaled=(lang == "en"))
         if not verdict.ok:
             answer.notes.append(f"guard: {verdict.ungrounded} not in cited passages")
+            return None
+        away = numbers_away_from_entities(fixed, cited, question_entities(question), question)
+        if away:
+            answer.notes.append(f"guard: {away} belong to another entity in the cited passages")
             return None
         answer.text = fixed
         answer.citations = [self._citation(n + 1, evidence[idx]) for n, idx in enumerate(order)]
@@ -263,8 +299,8 @@ class Answerer:
         self, answer: Answer, question: str, evidence: list[Evidence], lang: str
     ) -> Answer:
         """Quote the best snippet when generation cannot be grounded; abstain if it is weak."""
-        best = max(evidence, key=lambda e: coverage(question, e.quote))
-        if coverage(question, best.quote) < 0.75:
+        best = max(evidence, key=lambda e: self._snippet_score(question, e.quote))
+        if lang == "zh" and coverage(question, best.quote) < 0.75:
             answer.notes.append("extractive fallback too weak; abstaining")
             return self._abstain(answer, lang, answer.passages)
         lead = "The closest passage says: " if lang == "en" else "资料原文："

@@ -43,8 +43,8 @@ class Settings:
     repeat_penalty: float = 1.1
     chunk_chars: int = 220  # passage size (characters of clean simplified text)
     chunk_overlap: int = 1  # sentences shared by neighbouring passages
-    top_k: int = 4  # passages handed to the model
-    snippet_chars: int = 150  # evidence window per passage inside the prompt
+    top_k: int = 3  # passages handed to the model
+    snippet_chars: int = 130  # evidence window per passage inside the prompt
     candidates: int = 20  # per retriever, before fusion
     fusion: str = "dist_based_score"  # LlamaIndex fusion mode: reciprocal_rerank | relative_score | dist_based_score
     bm25_weight: float = 0.6  # share of BM25 in the score-based fusion modes

@@ -144,7 +144,7 @@ def select_evidence(
 
 
 def format_evidence(evidence: list[Evidence]) -> str:
-    """Numbered snippets with a short title, the form the prompts show.
+    """Numbered snippets with a short title, the form the prompts show ("分别" lists spelled out).
 
     >>> from rag.records import Passage
     >>> format_evidence([Evidence(1, Passage("a", "s.txt", "标题", "正文"), "正文")])
@@ -152,6 +152,68 @@ def format_evidence(evidence: list[Evidence]) -> str:
     """
     lines = []
     for e in evidence:
-        title = e.passage.title[:24]
-        lines.append(f"[{e.n}]《{title}》{e.quote}" if title else f"[{e.n}] {e.quote}")
+        title = e.passage.title[:16]
+        quote = expand_respectively(e.quote)
+        lines.append(f"[{e.n}]《{title}》{quote}" if title else f"[{e.n}] {quote}")
     return "\n".join(lines)
+
+
+_VALUE = r"[约超逾近]?\d[\d.,]*\s*(?:%|万亿|亿|万)?(?:(?![和与及的])[\u4e00-\u9fffA-Za-z]){0,3}"
+_VALUES = re.compile(rf"({_VALUE})((?:\s*(?:、|和|与|及|以及)\s*{_VALUE})+)")
+
+
+def expand_respectively(text: str) -> str:
+    """Spell out "A、B的X分别为a、b" pairs, which small models misread, as "(A a、B b)".
+
+    >>> expand_respectively("2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元,同比分别增长197.04%和221.27%。")
+    '2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元(阿里725.13亿元、腾讯767.6亿元),同比分别增长197.04%和221.27%(阿里197.04%、腾讯221.27%)。'
+    """
+    out = []
+    last = 0
+    subjects: list[str] = []
+    for m in re.finditer(r"分别", text):
+        clause_start = max(text.rfind(ch, 0, m.start()) for ch in ",，。;；:：") + 1
+        clause = text[clause_start : m.start()]
+        head = re.split(r"等|的", clause, maxsplit=1)[0]
+        items = [x.strip() for x in re.split(r"、|和|与|及", head) if x.strip()]
+        if items:  # "谷歌云仍分别…": the adverb is not part of the name
+            items[-1] = re.sub(r"(仍|也|都|均|将|则|已|还)+$", "", items[-1])
+        if len(items) >= 2 and all(len(x) <= 12 for x in items):
+            subjects = items
+        if clause_start and text[clause_start - 1] in "。;；":
+            subjects = subjects if len(items) >= 2 else []
+        tail = text[m.end() : m.end() + 120]
+        v = re.match(r"(?:为|是|达到|达|增长|下降|占|约为|以)?\s*", tail)
+        vm = _VALUES.match(tail, v.end())
+        if not subjects or not vm:
+            continue
+        values = [
+            x.strip() for x in re.split(r"\s*(?:、|和|与|及|以及)\s*", vm.group(0)) if x.strip()
+        ]
+        if len(values) != len(subjects):
+            continue
+        end = m.end() + vm.end()
+        out.append(text[last:end])
+        out.append("(" + "、".join(f"{s}{val}" for s, val in zip(subjects, values)) + ")")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+_ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
+
+
+def question_entities(question: str) -> list[str]:
+    """Named entities of a question (jieba part-of-speech: people, places, organisations, Latin names).
+
+    >>> question_entities("腾讯2024年全年的资本开支是多少?")
+    ['腾讯']
+    """
+    import jieba.posseg
+
+    from rag.lexical import _jieba, _jieba_lock
+
+    _jieba()
+    with _jieba_lock:
+        pairs = [(w.word, w.flag) for w in jieba.posseg.cut(question)]
+    return [w for w, flag in pairs if flag.startswith(_ENTITY_TAGS) and len(w.strip()) >= 2]

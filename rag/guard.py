@@ -72,7 +72,9 @@ def check_answer(
     question_numbers = set(extract_numbers(question))
     for sentence in split_answer_sentences(answer):
         marks = markers_in(sentence)
-        body = strip_markers(sentence)
+        body = re.sub(
+            r"^\s*\d{1,2}[.、)）]\s*", "", strip_markers(sentence)
+        )  # "1. " list numbering
         numbers = [n for n in extract_numbers(body) if n not in question_numbers]
         if not marks:
             if numbers:
@@ -112,3 +114,38 @@ def repoint_citations(answer: str, texts: dict[int, str], scaled: bool = False) 
                     sentence = f"{sentence[:end]}[{holders[0]}]{sentence[end:]}"
         out.append(sentence)
     return join_sentences(out)
+
+
+def numbers_away_from_entities(
+    answer: str, cited_texts: dict[int, str], entities: list[str], question: str = ""
+) -> list[str]:
+    """Numbers of the answer that its cited passages state only about *other* entities.
+
+    "腾讯的资本开支为1200亿元" cites a passage where 1200 is Alibaba's figure: the number is
+    grounded, the claim is not. A number passes when some sentence of its cited passages holds
+    both the number and one of the question's named entities ("分别" lists spelled out first).
+
+    >>> numbers_away_from_entities("腾讯为1200亿元[1]。", {1: "阿里将超过1200亿元。腾讯为767.6亿元。"}, ["腾讯"])
+    ['1200']
+    >>> numbers_away_from_entities("腾讯为767.6亿元[1]。", {1: "阿里和腾讯分别为725.13亿元、767.6亿元。"}, ["腾讯"])
+    []
+    """
+    from rag.evidence import expand_respectively
+
+    if not entities:
+        return []
+    question_numbers = set(extract_numbers(question))
+    away = []
+    for sentence in split_answer_sentences(answer):
+        marks = markers_in(sentence)
+        passages = [expand_respectively(cited_texts[m]) for m in marks if m in cited_texts]
+        if not passages or not any(e in p for e in entities for p in passages):
+            continue  # the passage never names the entity (pronouns, titles): nothing to check
+        sentences = [s for p in passages for s in re.findall(r"[^。！？!?；;\n]+", p)]
+        for n in extract_numbers(strip_markers(sentence)):
+            if n in question_numbers:
+                continue
+            holders = [s for s in sentences if number_grounded(n, s)]
+            if holders and not any(e in s for e in entities for s in holders):
+                away.append(n)
+    return away

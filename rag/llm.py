@@ -82,9 +82,35 @@ class LlamaCppModel(ChatModel):
                 "supported model: delete it or point RAG_LLM at a valid GGUF"
             ) from exc
         self.settings = settings
+        template = str(self.llm.metadata.get("tokenizer.chat_template", ""))
+        self.chatml = "<|im_start|>" in template  # Qwen's format: the system turn is a fixed prefix
+
+    def _prepare_cache(self, messages: list[Message]) -> None:
+        """Keep exactly the system turn in the KV cache, evaluated on its own.
+
+        llama.cpp reuses the longest cached prefix. Left alone, that prefix depends on the
+        previous question, and a different split of the prompt changes the floating-point
+        results enough to flip a 1.5B model between answering and refusing. Pinning the reuse
+        to the system turn keeps its speed-up (~170 tokens never re-read) and makes every
+        answer the same whatever came before.
+        """
+        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else None
+        if not self.chatml or system is None:
+            self.llm.reset()
+            return
+        prefix = self.llm.tokenize(
+            f"<|im_start|>system\n{system}<|im_end|>\n".encode(), add_bos=False, special=True
+        )
+        cached = list(self.llm.input_ids[: self.llm.n_tokens])
+        if cached[: len(prefix)] == prefix:
+            self.llm.n_tokens = len(prefix)  # drop whatever followed the system turn last time
+        else:
+            self.llm.reset()
+            self.llm.eval(prefix)
 
     def _stream(self, messages, max_tokens, stop):
         self.last_usage = Usage()
+        self._prepare_cache(messages)
         pieces = self.llm.create_chat_completion(
             messages=messages,
             max_tokens=max_tokens,

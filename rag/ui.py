@@ -20,25 +20,35 @@ One request at a time reaches the model (one concurrency group with limit 1, a q
 from __future__ import annotations
 
 import argparse
-import html
 import json
-import re
-import shutil
-import unicodedata
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
-import rag
-from rag.answer import QuestionError, clean_question
-from rag.citations import markers_in, split_answer_sentences, strip_markers
 from rag.config import Settings, get_settings
-from rag.guard import extract_numbers
-from rag.ingest import SUPPORTED, FileReport, load_file, split_sentences
-from rag.records import Answer, Citation, Repair
+from rag.ingest import SUPPORTED
+from rag.ui_chat import ask_api, parse_history, respond
+from rag.ui_corpus import (
+    UPLOAD_DIR,
+    _human,
+    add_files,
+    corpus_rows,
+    render_corpus,
+    render_repairs,
+    render_reports,
+    safe_filename,
+    save_upload,
+    summarize_repairs,
+)
+from rag.ui_render import (
+    answer_json,
+    highlight_spans,
+    link_markers,
+    render_answer,
+    render_error,
+    render_passage,
+    render_sources,
+    render_streaming,
+)
 
 EXAMPLES = [
     "2024年亚马逊的资本支出是多少?",
@@ -47,481 +57,6 @@ EXAMPLES = [
     "阿里巴巴计划未来三年在AI基础设施上投入多少?",
 ]
 MODEL_GROUP = "model"  # every event that touches the model or the index shares this slot
-UPLOAD_DIR = "uploads"
-
-# ----------------------------------------------------------------------------- rendering
-# Chat messages are HTML (Gradio's sanitizer keeps id/class/href, details, mark) written on
-# one line: a blank line would end the HTML block and let Markdown reinterpret the rest.
-
-
-def _esc(text: str) -> str:
-    """HTML-escape and turn newlines into <br> so a message never contains a blank line."""
-    return html.escape(text or "").replace("\r", "").replace("\n", "<br>")
-
-
-def highlight_spans(
-    passage: str, quote: str, answer_sentences: list[str] | None = None
-) -> list[tuple[int, int]]:
-    """Character spans of ``passage`` to mark as the evidence for a citation.
-
-    The quote (the window of the passage the model was shown) is located in the passage; if
-    sentences of the answer that cite it share numbers with sentences of that window, only
-    those sentences are marked (the supporting sentence), else the whole window.
-
-    >>> p = "阿里说了很多话。亚马逊资本支出777亿美元。其他。"
-    >>> [p[s:e] for s, e in highlight_spans(p, "阿里说了很多话。亚马逊资本支出777亿美元。", ["为777亿美元[1]。"])]
-    ['亚马逊资本支出777亿美元。']
-    """
-    if not passage:
-        return []
-    window = (quote or "").strip().rstrip("…").strip()
-    lo, hi = 0, len(passage)
-    if window:
-        at = passage.find(window)
-        if at < 0:  # whitespace or a cut differs: anchor on the first part of the quote
-            at = passage.find(window[:20])
-            if at >= 0:
-                hi = min(len(passage), at + len(window))
-        else:
-            hi = at + len(window)
-        if at >= 0:
-            lo = at
-        else:
-            lo, hi = 0, len(passage)
-    numbers = {
-        n for s in answer_sentences or [] for n in extract_numbers(strip_markers(s)) if len(n) > 1
-    }
-    if numbers:
-        picked = []
-        for s, e in split_sentences(passage[lo:hi]):
-            if numbers & set(extract_numbers(passage[lo + s : lo + e])):
-                picked.append((lo + s, lo + e))
-        if picked:
-            return picked
-    return [(lo, hi)]
-
-
-def render_passage(passage: str, spans: list[tuple[int, int]]) -> str:
-    """The passage with ``spans`` in <mark>; blank lines between paragraphs become one break."""
-    out, last = [], 0
-    for s, e in sorted(spans):
-        if s < last:
-            continue
-        out.append(_esc(passage[last:s]))
-        out.append(f"<mark>{_esc(passage[s:e])}</mark>")
-        last = e
-    out.append(_esc(passage[last:]))
-    return re.sub(r"(?:<br>\s*){2,}", "<br>", "".join(out).strip())
-
-
-def _cite_sentences(text: str, n: int) -> list[str]:
-    return [s for s in split_answer_sentences(text) if n in markers_in(s)]
-
-
-def render_sources(citations: list[Citation], uid: str, answer_text: str = "") -> str:
-    """The sources panel: one collapsible entry per citation, id ``src-<uid>-<n>``."""
-    items = []
-    for c in citations:
-        meta = " · ".join(_esc(x) for x in (c.outlet, c.date, c.source) if x)
-        spans = highlight_spans(c.text, c.quote, _cite_sentences(answer_text, c.n))
-        items.append(
-            f'<details class="rag-source" id="src-{uid}-{c.n}">'
-            f'<summary><span class="rag-n">[{c.n}]</span> '
-            f'<span class="rag-title">{_esc(c.title) or "(untitled)"}</span> '
-            f'<span class="rag-by">{meta}</span></summary>'
-            f'<div class="rag-passage">{render_passage(c.text, spans)}</div></details>'
-        )
-    return (
-        '<div class="rag-sources"><div class="rag-sources-title">来源 · Sources</div>'
-        + "".join(items)
-        + "</div>"
-    )
-
-
-def link_markers(text: str, uid: str, known: set[int]) -> str:
-    """Escape ``text`` and turn each [n] with a citation into a link to its source entry."""
-
-    def link(m: re.Match) -> str:
-        n = int(m.group(1))
-        if n not in known:
-            return m.group(0)
-        return f'<a class="rag-cite" href="#src-{uid}-{n}" title="show source {n}">[{n}]</a>'
-
-    return re.sub(r"\[(\d+)\]", link, _esc(text))
-
-
-def render_answer(answer: Answer, uid: str | None = None) -> str:
-    """The final answer as one HTML message: linked markers, then the sources panel."""
-    uid = uid or uuid.uuid4().hex[:8]
-    total = answer.timings.get("total_s")
-    took = f" · {total:.1f} s" if total else ""
-    if answer.abstained or not answer.citations:
-        return (
-            '<div class="rag-answer rag-final rag-abstained">'
-            '<div class="rag-abstain-label">未在文章中找到 · Not found in the articles</div>'
-            f'<div class="rag-text">{_esc(answer.text)}</div>'
-            f'<div class="rag-meta">no source cited{took}</div></div>'
-        )
-    known = {c.n for c in answer.citations}
-    n = len(answer.citations)
-    return (
-        '<div class="rag-answer rag-final">'
-        f'<div class="rag-text">{link_markers(answer.text, uid, known)}</div>'
-        f'<div class="rag-meta">{n} source{"s" if n != 1 else ""}{took} · '
-        "click a [n] marker to open its passage</div>"
-        f"{render_sources(answer.citations, uid, answer.text)}</div>"
-    )
-
-
-def render_streaming(text: str) -> str:
-    if not text:
-        return (
-            '<div class="rag-answer rag-pending">正在检索资料并生成回答… '
-            "Searching the articles and writing the answer…</div>"
-        )
-    return f'<div class="rag-answer rag-streaming"><div class="rag-text">{_esc(text)}<span class="rag-caret">▍</span></div></div>'
-
-
-def render_error(message: str) -> str:
-    return (
-        '<div class="rag-answer rag-final rag-error"><b>出错了 · Something went wrong:</b> '
-        f"{_esc(message)}</div>"
-    )
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """What the ``/ask`` endpoint returns."""
-    return {
-        "text": answer.text,
-        "abstained": answer.abstained,
-        "citations": [c.to_dict() for c in answer.citations],
-        "question": answer.question,
-        "standalone_question": answer.standalone_question,
-        "notes": list(answer.notes),
-        "timings": {k: round(v, 3) for k, v in answer.timings.items()},
-    }
-
-
-# ----------------------------------------------------------------------------- answering
-
-
-def parse_history(history: Any) -> list[dict]:
-    """Earlier turns as ``[{"role", "content"}]`` text only, from a list or a JSON string."""
-    if history is None or history == "":
-        return []
-    if isinstance(history, str):
-        try:
-            history = json.loads(history)
-        except json.JSONDecodeError as exc:
-            raise QuestionError(f"history is not valid JSON: {exc.msg}") from exc
-    if not isinstance(history, list):
-        raise QuestionError('history must be a list of {"role": ..., "content": ...} turns')
-    turns = []
-    for h in history:
-        if (
-            isinstance(h, dict)
-            and h.get("role") in ("user", "assistant")
-            and isinstance(h.get("content"), str)
-        ):
-            turns.append({"role": h["role"], "content": h["content"]})
-    return turns
-
-
-def _final(stream: Iterator[str | Answer]) -> Answer:
-    result = None
-    for item in stream:
-        if isinstance(item, Answer):
-            result = item
-    if result is None:
-        raise RuntimeError("the answering pipeline ended without an answer")
-    return result
-
-
-def respond(message: str, chat: list[dict] | None, turns: list[dict] | None) -> Iterator[tuple]:
-    """Chat handler: stream the answer into the last message, then show the final one.
-
-    Yields (chat messages, textbox value, text-only turns).
-    """
-    chat = list(chat or [])
-    turns = list(turns or [])
-    try:
-        question = clean_question(message or "", get_settings().max_question_chars)
-    except QuestionError as exc:
-        gr.Warning(str(exc))
-        yield [*chat], message, turns
-        return
-    chat.append({"role": "user", "content": _esc(question)})
-    chat.append({"role": "assistant", "content": render_streaming("")})
-    yield [*chat], "", turns
-    text = ""
-    try:
-        answer = None
-        for item in rag.ask_stream(question, turns):
-            if isinstance(item, Answer):
-                answer = item
-                continue
-            text += item
-            chat[-1] = {"role": "assistant", "content": render_streaming(text)}
-            yield [*chat], "", turns
-        if answer is None:
-            raise RuntimeError("the answering pipeline ended without an answer")
-    except QuestionError as exc:
-        chat[-1] = {"role": "assistant", "content": render_error(str(exc))}
-        yield [*chat], question, turns
-        return
-    except Exception as exc:  # model or index trouble: say what happened, keep the page usable
-        chat[-1] = {"role": "assistant", "content": render_error(f"{type(exc).__name__}: {exc}")}
-        yield [*chat], question, turns
-        return
-    chat[-1] = {"role": "assistant", "content": render_answer(answer)}
-    turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-    yield [*chat], "", turns
-
-
-def ask_api(question: str, history: str = "[]") -> dict:
-    """Answer a question about the indexed articles, with its citations.
-
-    Parameters:
-        question: the question, in Chinese or English
-        history: earlier turns as a JSON list of {"role": "user"|"assistant", "content": str} ("[]" for none)
-    Returns:
-        {"text", "abstained", "citations": [{"n", "source", "title", "text", "quote", "passage_id", "outlet", "date"}], "question", "standalone_question", "notes", "timings"}
-    """
-    try:
-        turns = parse_history(history)
-        answer = _final(rag.ask_stream(question, turns))
-    except QuestionError as exc:
-        raise gr.Error(str(exc)) from exc
-    return answer_json(answer)
-
-
-# ----------------------------------------------------------------------------- upload
-
-
-def safe_filename(name: str) -> str:
-    """A harmless file name: the basename only, odd characters replaced, no leading dots.
-
-    >>> safe_filename("../../etc/passwd.txt"), safe_filename("C:\\\\x\\\\星河 云?.TXT")
-    ('passwd.txt', '星河_云.txt')
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")  # controls, bidi
-    stem, dot, ext = base.rpartition(".")
-    if not dot:
-        stem, ext = base, ""
-    stem = re.sub(r"\.{2,}", ".", re.sub(r"[^\w.\-]+", "_", stem)).strip("._-")[:100] or "upload"
-    ext = re.sub(r"[^\w]+", "", ext).lower()[:10]
-    return f"{stem}.{ext}" if ext else stem
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _human(n: int) -> str:
-    return (
-        f"{n / 1_000_000:.1f} MB"
-        if n >= 1_000_000
-        else f"{n / 1000:.0f} kB"
-        if n >= 1000
-        else f"{n} bytes"
-    )
-
-
-def save_upload(src: Path, settings: Settings) -> Path:
-    """Validate an uploaded file and copy it under ``home/uploads``; ValueError says why not."""
-    name = safe_filename(src.name)
-    ext = Path(name).suffix.lower()
-    if ext not in SUPPORTED:
-        raise ValueError(f"unsupported file type {ext or '(none)'!r}: upload .txt, .md or .html")
-    try:
-        size = src.stat().st_size
-    except OSError as exc:
-        raise ValueError(f"the upload cannot be read ({exc.strerror or exc})") from exc
-    if size > settings.max_upload_bytes:
-        raise ValueError(
-            f"file is {_human(size)}; the limit is {_human(settings.max_upload_bytes)}"
-        )
-    if size == 0:
-        raise ValueError("file is empty")
-    folder = (settings.home / UPLOAD_DIR).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = (folder / name).resolve()
-    if dest.parent != folder:  # cannot happen after safe_filename; belt and braces
-        raise ValueError("bad file name")
-    tmp = dest.with_name(f".{dest.name}.part")
-    shutil.copyfile(src, tmp)
-    tmp.replace(dest)  # a re-upload under the same name replaces (updates) the article
-    return dest
-
-
-def render_reports(reports: list[FileReport], names: dict[str, str] | None = None) -> str:
-    """The per-file ingest report as an HTML table."""
-    if not reports:
-        return ""
-    names = names or {}
-    rows = []
-    for r in reports:
-        label = {"ok": "indexed", "skipped": "skipped", "error": "rejected"}.get(r.status, r.status)
-        status = f'<span class="rag-status rag-status-{_esc(r.status)}">{label}</span>'
-        detail = []
-        if r.message:
-            detail.append(_esc(r.message))
-        if r.status == "ok":
-            detail.append(
-                f"{_plural(r.articles, 'article')} · {_plural(r.added, 'passage')} added · "
-                f"{r.unchanged} unchanged · {r.removed} removed"
-            )
-        if r.duplicates:
-            detail.append("duplicates skipped: " + _esc("; ".join(r.duplicates)))
-        if r.repairs:
-            detail.append("repairs: " + _esc(summarize_repairs(r.repairs)))
-        if r.encoding:
-            detail.append(f"encoding {_esc(r.encoding)}")
-        name = names.get(r.path, Path(r.path).name)
-        rows.append(
-            f"<tr><td>{_esc(name)}</td><td>{status}</td><td>{'<br>'.join(detail)}</td></tr>"
-        )
-    return (
-        '<table class="rag-table"><thead><tr><th>File</th><th>Status</th><th>Report</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def add_files(
-    files: list[Any] | Any | None, progress: gr.Progress | None = None
-) -> tuple[str, str]:
-    """Upload handler: validate, copy, index; returns (report HTML, corpus HTML)."""
-    progress = progress or gr.Progress()
-    if not files:
-        return "", render_corpus()
-    settings = get_settings()
-    items = files if isinstance(files, list) else [files]
-    reports: list[FileReport] = []
-    names: dict[str, str] = {}
-    saved: list[Path] = []
-    progress(0.05, desc="checking files")
-    for item in items:
-        src = Path(getattr(item, "name", None) or str(item))
-        try:
-            dest = save_upload(src, settings)
-        except ValueError as exc:
-            reports.append(FileReport(path=str(src), status="error", message=str(exc)))
-            names[str(src)] = safe_filename(src.name)
-            continue
-        saved.append(dest)
-    if saved:
-        progress(0.2, desc=f"indexing {len(saved)} file{'s' if len(saved) != 1 else ''}")
-        report = rag.index_paths(saved, progress=True)
-        reports = list(report.files) + reports
-        ok = [r for r in report.files if r.status == "ok"]
-        if ok:
-            articles = sum(r.articles for r in ok)
-            gr.Info(
-                f"Indexed {', '.join(Path(r.path).name for r in ok)} ({_plural(articles, 'article')}, "
-                f"{_plural(report.added, 'new passage')}). Ask about it in the Chat tab."
-            )
-    progress(0.95, desc="listing articles")
-    return render_reports(reports, names), render_corpus()
-
-
-# ----------------------------------------------------------------------------- corpus
-
-
-def summarize_repairs(repairs: list[Repair]) -> str:
-    counts: dict[str, int] = {}
-    for r in repairs:
-        counts[r.kind] = counts.get(r.kind, 0) + r.count
-    return ", ".join(f"{k} ×{n}" for k, n in counts.items())
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = text.replace("\n", "⏎")
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def render_repairs(repairs: list[Repair]) -> str:
-    if not repairs:
-        return '<span class="rag-dim">none</span>'
-    groups: dict[str, list[Repair]] = {}
-    for r in repairs:
-        groups.setdefault(r.kind, []).append(r)
-    lines = []
-    for kind, rs in groups.items():
-        total = sum(r.count for r in rs)
-        examples = "; ".join(
-            f"“{_esc(_short(r.before))}” → “{_esc(_short(r.after))}”"
-            if r.after
-            else f"removed “{_esc(_short(r.before))}”"
-            for r in rs[:3]
-        )
-        more = f"; … {len(rs) - 3} more" if len(rs) > 3 else ""
-        lines.append(f"<li><b>{_esc(kind)}</b> ×{total}: {examples}{more}</li>")
-    return (
-        f"<details><summary>{_esc(summarize_repairs(repairs))}</summary>"
-        f'<ul class="rag-repairs">{"".join(lines)}</ul></details>'
-    )
-
-
-def corpus_rows() -> list[dict]:
-    """Indexed articles with the repairs ingestion made to each (re-read from their files)."""
-    from rag.runtime import get_store
-
-    articles = get_store().articles()
-    uploads = (get_settings().home / UPLOAD_DIR).resolve()
-    loaded: dict[str, dict[str, list[Repair]] | None] = {}
-    rows = []
-    for aid, rec in articles.items():
-        path = rec.get("path") or ""
-        if path not in loaded:
-            found, report = load_file(Path(path)) if path else ([], None)
-            loaded[path] = (
-                {a.id: a.repairs for a in found} if report and report.status == "ok" else None
-            )
-        by_id = loaded[path]
-        rows.append(
-            {
-                "article_id": aid,
-                "title": rec["title"],
-                "outlet": rec["outlet"],
-                "date": rec["date"],
-                "source": rec["source"],
-                "passages": rec["passages"],
-                "uploaded": bool(path) and Path(path).parent == uploads,
-                "repairs": None if by_id is None else by_id.get(aid, []),
-            }
-        )
-    rows.sort(key=lambda r: (not r["uploaded"], r["source"], r["title"]))
-    return rows
-
-
-def render_corpus() -> str:
-    try:
-        rows = corpus_rows()
-    except Exception as exc:  # an unreadable index: say so instead of a blank tab
-        return render_error(f"cannot read the index: {type(exc).__name__}: {exc}")
-    if not rows:
-        return '<p class="rag-dim">No articles indexed yet.</p>'
-    body = []
-    for r in rows:
-        repairs = (
-            '<span class="rag-dim">file changed or missing</span>'
-            if r["repairs"] is None
-            else render_repairs(r["repairs"])
-        )
-        tag = ' <span class="rag-tag">uploaded</span>' if r["uploaded"] else ""
-        body.append(
-            f"<tr><td>{_esc(r['title'])}{tag}</td><td>{_esc(r['outlet'])}</td><td class='rag-date'>{_esc(r['date'])}</td>"
-            f"<td><code>{_esc(r['source'])}</code></td><td class='rag-num'>{r['passages']}</td><td>{repairs}</td></tr>"
-        )
-    files = len({r["source"] for r in rows})
-    passages = sum(r["passages"] for r in rows)
-    return (
-        f'<p class="rag-dim">{len(rows)} articles · {files} files · {passages} passages</p>'
-        '<table class="rag-table"><thead><tr><th>Title</th><th>Outlet</th><th>Date</th><th>Source</th>'
-        f"<th>Passages</th><th>Repairs made by ingestion</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
-
 
 # ----------------------------------------------------------------------------- page
 
@@ -635,13 +170,13 @@ def page_js(settings: Settings) -> str:
 def build_app(settings: Settings | None = None) -> gr.Blocks:
     """The page. The answering pipeline reads its own settings (``RAG_*``) when it runs."""
     settings = settings or get_settings()
-    exts = sorted({e for e in SUPPORTED})
+    exts = sorted(SUPPORTED)
     with gr.Blocks(title="中文新闻问答 · Cited answers", analytics_enabled=False) as demo:
         gr.Markdown(
             "## 中文新闻问答 · Cited answers over Chinese news\n"
             "Answers come only from the indexed articles; every claim carries a marker such as "
             "**[1]** that opens the passage it comes from, with the supporting sentence highlighted. "
-            "One question is answered at a time by a local 1.5B model on the CPU (about 10–30 s)."
+            "One question is answered at a time by a local model on the CPU (10–60 s; the first one also loads it)."
         )
         turns = gr.State([])
         with gr.Tabs():
@@ -791,4 +326,26 @@ __all__ = [
     "add_files",
     "safe_filename",
     "render_answer",
+    # also importable from here (they live in rag.ui_render, rag.ui_chat, rag.ui_corpus)
+    "EXAMPLES",
+    "MODEL_GROUP",
+    "UPLOAD_DIR",
+    "answer_json",
+    "busy_message",
+    "corpus_rows",
+    "highlight_spans",
+    "launch_options",
+    "link_markers",
+    "page_js",
+    "parse_history",
+    "render_corpus",
+    "render_error",
+    "render_passage",
+    "render_repairs",
+    "render_reports",
+    "render_sources",
+    "render_streaming",
+    "save_upload",
+    "summarize_repairs",
+    "theme",
 ]

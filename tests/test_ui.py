@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 import rag
-from rag import ui
+from rag import ui, ui_corpus
 from rag.answer import QuestionError
 from rag.config import Settings, get_settings
 from rag.records import Answer, Citation
@@ -106,6 +106,34 @@ def test_save_upload_validates_type_size_and_stays_in_uploads(tmp_path):
     with pytest.raises(ValueError, match="empty"):
         ui.save_upload(empty, settings)
     assert sorted(p.name for p in (tmp_path / "home" / "uploads").iterdir()) == ["星河_云.txt"]
+
+
+def test_upload_handler_copies_valid_files_and_reports_rejected_ones(tmp_path, monkeypatch):
+    from rag.index import SyncReport
+    from rag.ingest import FileReport
+
+    indexed = []
+
+    def fake_index(paths, progress=True):
+        indexed.extend(paths)
+        return SyncReport(
+            files=[FileReport(path=str(p), articles=1, added=3) for p in paths], added=3
+        )
+
+    monkeypatch.setattr(rag, "index_paths", fake_index)
+    # add_files (rag.ui_corpus) looks render_corpus up in its own module
+    monkeypatch.setattr(ui_corpus, "render_corpus", lambda: "<corpus>")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    good = inbox / "星河云 news.md"
+    good.write_text("# 星河云\n\n星河云投资42亿元建设数据中心。", encoding="utf-8")
+    bad = inbox / "slides.pptx"
+    bad.write_bytes(b"PK")
+    report, corpus = ui.add_files([str(good), str(bad)])
+    assert indexed == [(tmp_path / "rag-home" / "uploads" / "星河云_news.md").resolve()]
+    assert "rag-status-ok" in report and "星河云_news.md" in report and "3 passages added" in report
+    assert "rag-status-error" in report and "unsupported file type &#x27;.pptx&#x27;" in report
+    assert corpus == "<corpus>"
 
 
 def test_render_answer_links_every_marker_to_its_highlighted_passage():
@@ -314,6 +342,11 @@ WATCH_STREAMING = """() => {
 }"""
 
 
+def describe(answer) -> str:
+    """An answer's text and the guard's notes, for assertion messages."""
+    return f"{answer.inner_text()[:300]!r} notes={answer.locator('.rag-meta').get_attribute('title')!r}"
+
+
 def ask_in_page(page, question: str, timeout_s: float = 180):
     """Type ``question``, send it, wait until its final answer is shown; return that answer."""
     finals = page.locator("#rag-chat .rag-final")
@@ -337,7 +370,7 @@ def test_browser_streams_an_answer_whose_citation_opens_its_passage(page):
     answer = ask_in_page(page, AMAZON, timeout_s=240)  # the first answer also loads model + index
     took = time.perf_counter() - t0
     assert page.evaluate("window.__ragStreamed") > 0, "the answer never showed while streaming"
-    assert "rag-abstained" not in (answer.get_attribute("class") or "")
+    assert "rag-abstained" not in (answer.get_attribute("class") or ""), describe(answer)
     assert "777" in answer.locator(".rag-text").inner_text()
 
     marker = answer.locator("a.rag-cite", has_text="[1]").first
@@ -396,7 +429,56 @@ def test_uploaded_article_can_be_asked_about_at_once(page, server):
 
     page.get_by_role("tab", name="问答 · Chat").click()
     answer = ask_in_page(page, "星河云计划投资多少钱建设数据中心?")
-    assert "rag-abstained" not in (answer.get_attribute("class") or ""), answer.inner_text()
+    assert "rag-abstained" not in (answer.get_attribute("class") or ""), describe(answer)
     assert "42亿" in answer.locator(".rag-text").inner_text()
     sources = answer.locator("details.rag-source summary").all_inner_texts()
     assert any("星河云_数据中心.txt" in s for s in sources), sources
+
+
+@pytest.mark.browser
+def test_a_full_queue_is_refused_with_a_clear_message(browser, monkeypatch, tmp_path):
+    """One question at a time; with the queue full the page says so in plain words."""
+    import threading
+
+    from gradio_client import Client
+
+    release = threading.Event()
+
+    def slow_stream(question, history=None):
+        yield "……"
+        release.wait(60)
+        yield amazon_answer()
+
+    monkeypatch.setattr(rag, "ask_stream", slow_stream)
+    settings = Settings(home=tmp_path, queue_size=1)
+    port = _free_port()
+    demo = ui.build_app(settings)
+    demo.launch(**ui.launch_options(settings, port=port), prevent_thread_lock=True, quiet=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        running = client.submit(AMAZON, "[]", api_name="/ask")
+        deadline = time.time() + 30
+        while running.status().code.name != "PROCESSING" and time.time() < deadline:
+            time.sleep(0.2)
+        waiting = client.submit(MICROSOFT, "[]", api_name="/ask")  # fills the queue (size 1)
+        time.sleep(1)
+        refused = client.submit(MICROSOFT, "[]", api_name="/ask")
+        with pytest.raises(Exception, match="[Qq]ueue is full"):
+            refused.result(timeout=30)
+
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+        box = page.locator("#rag-question textarea")
+        box.fill(AMAZON)
+        box.press("Enter")
+        banner = page.locator("#rag-busy")
+        banner.wait_for(timeout=30_000)
+        assert "queue is full" in banner.inner_text() and "模型正忙" in banner.inner_text()
+        assert box.input_value() == AMAZON  # nothing was lost: the question can be sent again
+        release.set()
+        assert running.result(timeout=60)["citations"] and waiting.result(timeout=60)["text"]
+    finally:
+        release.set()
+        context.close()
+        demo.close()
