@@ -165,6 +165,8 @@ SYNONYMS = {
 }
 
 _jieba_lock = threading.Lock()
+# Bump when tokenisation changes (dictionary, stopwords): a saved BM25 index is then rebuilt.
+TOKENIZER_VERSION = "jieba-2"
 
 
 @lru_cache(maxsize=1)
@@ -220,7 +222,7 @@ def tokenize(text: str) -> list[str]:
 
 def fingerprint(passages: list[Passage]) -> str:
     """Identity of a corpus state: changes whenever a passage is added, removed or edited."""
-    h = hashlib.sha1()
+    h = hashlib.sha1(TOKENIZER_VERSION.encode())
     for p in sorted(passages, key=lambda p: p.id):
         h.update(p.id.encode())
     return h.hexdigest()[:16]
