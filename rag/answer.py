@@ -23,6 +23,7 @@ from rag.citations import (
 from rag.config import Settings
 from rag.evidence import (
     Evidence,
+    answer_likelihood,
     coverage,
     format_evidence,
     is_english,
@@ -33,6 +34,7 @@ from rag.evidence import (
 from rag.guard import (
     check_answer,
     extract_numbers,
+    misconverted_amounts,
     numbers_away_from_entities,
     repoint_citations,
 )
@@ -46,6 +48,7 @@ _REFUSAL = re.compile(
     r"资料中没有找到答案|没有找到答案|资料中没有|未提及|没有提到|无法回答|not (?:contain|mention|say)|do(?:es)? not say|no information",
     re.I,
 )
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -138,6 +141,15 @@ class Answerer:
             return f"{last_user} {question}".strip()  # fall back: retrieval sees both turns
         return out
 
+    def translate(self, question: str) -> str:
+        """The English question in Chinese, for retrieval only (the model still sees English)."""
+        out = self.model.complete(
+            [{"role": "user", "content": render("translate_query", question=question)}],
+            max_tokens=60,
+            stop=["\n"],
+        )
+        return normalize_query(out) if re.search(r"[\u4e00-\u9fff]", out) else ""
+
     def messages(
         self, question: str, evidence: list[Evidence], lang: str, system: str = "answer_system"
     ) -> list[dict]:
@@ -171,10 +183,18 @@ class Answerer:
         lang = "en" if is_english(question) else "zh"
         standalone = self.rewrite(question, history)
         t_rewrite = time.perf_counter()
-        query = normalize_query(standalone)  # 騰訊 → 腾讯: compared with simplified passages
+        asked = normalize_query(standalone)  # 騰訊 → 腾讯: compared with simplified passages
+        translated = self.translate(asked) if lang == "en" else ""
+        # retrieval and coverage checks need Chinese words; the model still reads the question
+        query = f"{translated} {asked}".strip()
         passages = self.retriever.search(query, k=max(s.top_k * 2, 8))
-        scorer = self._similarity_scorer(query) if lang == "en" else None
-        evidence = select_evidence(query, passages, s.top_k, s.snippet_chars, scorer)
+        if lang == "en" and not translated:  # no shared words: a few more, shorter snippets
+            scorer = self._similarity_scorer(query)
+            evidence = select_evidence(
+                query, passages, s.top_k + 2, int(s.snippet_chars * 0.8), scorer
+            )
+        else:
+            evidence = select_evidence(query, passages, s.top_k, s.snippet_chars)
         t_retrieve = time.perf_counter()
         answer = Answer(
             text="", question=question, standalone_question=standalone, passages=passages
@@ -190,7 +210,7 @@ class Answerer:
         first_token = None
         text = ""
         for piece in self.model.stream(
-            self.messages(query, evidence, lang), max_tokens=s.max_tokens
+            self.messages(asked, evidence, lang), max_tokens=s.max_tokens
         ):
             if first_token is None:
                 first_token = time.perf_counter()
@@ -232,7 +252,7 @@ class Answerer:
     def _reread(self, answer: Answer, question: str, evidence: list[Evidence], lang: str) -> Answer:
         """Ask again on the single best snippet (a small model reads one passage reliably);
         if that is still not grounded, quote the snippet, or abstain when it is weak."""
-        best = max(evidence, key=lambda e: self._snippet_score(question, e.quote))
+        best = max(evidence, key=lambda e: answer_likelihood(question, e.quote))
         single = [Evidence(1, best.passage, best.quote)]
         text = self._regenerate(answer, question, single, lang, prompt="reread")
         if not is_refusal(text):
@@ -240,17 +260,6 @@ class Answerer:
             if result is not None:
                 return result
         return self._extractive(answer, question, single, lang)
-
-    @staticmethod
-    def _snippet_score(question: str, quote: str) -> float:
-        """Key-term coverage, plus a bonus for figures when the question asks for a quantity."""
-        wants_number = re.search(
-            r"多少|几|多大|多高|多长|how (?:much|many)|what (?:share|percentage)", question, re.I
-        )
-        asked = set(extract_numbers(question))
-        years = set(re.findall(r"(\d{4})年", quote))
-        has_number = any(n not in asked and n not in years for n in extract_numbers(quote))
-        return coverage(question, quote) + (0.5 if wants_number and has_number else 0.0)
 
     def _support(self, question: str, evidence: list[Evidence], lang: str) -> float:
         """How well the evidence covers the question: key-term coverage, or for English
@@ -276,17 +285,24 @@ class Answerer:
         # markers keep the model's numbering until sentences without one got theirs
         marked = attach_missing_citations(normalize_markers(text, len(evidence)), evidence)
         texts = {e.n: e.passage.text for e in evidence}
-        marked = repoint_citations(marked, texts, scaled=(lang == "en"))
+        marked = repoint_citations(marked, texts, scaled=(lang == "en"), question=question)
         fixed, order = parse_citations(marked, len(evidence))
         body = re.sub(r"[\s。，,.!?！？:：]", "", strip_markers(fixed))
         if not order or not body or body in re.sub(r"[\s?？]", "", question):
             return None  # nothing beyond the question's own words
-        cited = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}
+        # the title names who a passage is about when its sentences only say "该公司"
+        cited = {
+            n + 1: f"{evidence[idx].passage.title}\n{evidence[idx].passage.text}"
+            for n, idx in enumerate(order)
+        }
         verdict = check_answer(fixed, cited, question, scaled=(lang == "en"))
         if not verdict.ok:
             answer.notes.append(f"guard: {verdict.ungrounded} not in cited passages")
             return None
-        away = numbers_away_from_entities(fixed, cited, question_entities(question), question)
+        entities = [e for e in question_entities(question) if lang == "zh" or _CJK.search(e)]
+        away = numbers_away_from_entities(fixed, cited, entities, question)
+        if lang == "en":
+            away += misconverted_amounts(fixed, "\n".join(cited.values()))
         if away:
             answer.notes.append(f"guard: {away} belong to another entity in the cited passages")
             return None
@@ -299,7 +315,7 @@ class Answerer:
         self, answer: Answer, question: str, evidence: list[Evidence], lang: str
     ) -> Answer:
         """Quote the best snippet when generation cannot be grounded; abstain if it is weak."""
-        best = max(evidence, key=lambda e: self._snippet_score(question, e.quote))
+        best = max(evidence, key=lambda e: answer_likelihood(question, e.quote))
         if lang == "zh" and coverage(question, best.quote) < 0.75:
             answer.notes.append("extractive fallback too weak; abstaining")
             return self._abstain(answer, lang, answer.passages)

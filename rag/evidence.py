@@ -123,24 +123,53 @@ def best_window(question: str, text: str, limit: int, scorer=None) -> str:
 def select_evidence(
     question: str, passages: list[Passage], k: int, limit: int, scorer=None
 ) -> list[Evidence]:
-    """Best ``k`` passages (≤2 per article, overlapping ones skipped), each cut to a window."""
+    """Best ``k`` passages (overlapping chunks skipped), each cut to a window, most likely
+    answer first: a small model leans on [1], so the snippet whose sentence holds the asked
+    entity and a figure goes there (retrieval order breaks ties)."""
     chosen: list[Passage] = []
-    per_article: dict[str, int] = {}
     for p in passages:
-        if per_article.get(p.article_id, 0) >= 2:
-            continue
-        if any(
-            q.article_id == p.article_id and q.start < p.end and p.start < q.end for q in chosen
-        ):
-            continue  # overlapping chunk of an article already in
+        if any(_mostly_overlapping(p, q) for q in chosen):
+            continue  # the same text again (neighbouring chunks share only one sentence)
         chosen.append(p)
-        per_article[p.article_id] = per_article.get(p.article_id, 0) + 1
         if len(chosen) == k:
             break
-    return [
-        Evidence(i + 1, p, best_window(question, p.text, limit, scorer))
-        for i, p in enumerate(chosen)
-    ]
+    quotes = [best_window(question, p.text, limit, scorer) for p in chosen]
+    if scorer is None:
+        order = sorted(range(len(chosen)), key=lambda i: -answer_likelihood(question, quotes[i]))
+        chosen, quotes = [chosen[i] for i in order], [quotes[i] for i in order]
+    return [Evidence(i + 1, p, q) for i, (p, q) in enumerate(zip(chosen, quotes))]
+
+
+def _mostly_overlapping(a: Passage, b: Passage) -> bool:
+    if a.article_id != b.article_id:
+        return False
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return shared > 0.5 * max(1, min(a.end - a.start, b.end - b.start))
+
+
+def answer_likelihood(question: str, quote: str) -> float:
+    """Best sentence's key-term coverage, +0.5 if it names the question's entity, +0.5 if it
+    has a new figure and a figure is asked for.
+
+    >>> q = "腾讯2024年的资本开支是多少?"
+    >>> answer_likelihood(q, "阿里的资本开支将超过1200亿元。") < answer_likelihood(q, "2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元。")
+    True
+    """
+    from rag.guard import extract_numbers
+
+    entities = question_entities(question)
+    wants_number = re.search(
+        r"多少|几|多大|多高|多长|how (?:much|many)|what (?:share|percentage)", question, re.I
+    )
+    asked = set(extract_numbers(question))
+    best = 0.0
+    for sentence in re.findall(r"[^。！？!?；;\n]+", expand_respectively(quote)):
+        years = set(re.findall(r"(\d{4})年", sentence))
+        new_number = any(n not in asked and n not in years for n in extract_numbers(sentence))
+        named = any(e.lower() in sentence.lower() for e in entities)
+        score = coverage(question, sentence) + 0.5 * bool(wants_number and new_number) + 0.5 * named
+        best = max(best, score)
+    return best
 
 
 def format_evidence(evidence: list[Evidence]) -> str:

@@ -86,7 +86,9 @@ def check_answer(
     return GuardResult(ok=not ungrounded, ungrounded=ungrounded, uncited=uncited)
 
 
-def repoint_citations(answer: str, texts: dict[int, str], scaled: bool = False) -> str:
+def repoint_citations(
+    answer: str, texts: dict[int, str], scaled: bool = False, question: str = ""
+) -> str:
     """Point a sentence's markers at the passage that really holds its numbers.
 
     Small models often cite the neighbour of the right passage. When a sentence's numbers are
@@ -98,7 +100,8 @@ def repoint_citations(answer: str, texts: dict[int, str], scaled: bool = False) 
     out = []
     for sentence in split_answer_sentences(answer):
         marks = markers_in(sentence)
-        numbers = extract_numbers(strip_markers(sentence))
+        asked = set(extract_numbers(question))  # a year the question names needs no citation
+        numbers = [n for n in extract_numbers(strip_markers(sentence)) if n not in asked]
         if marks and numbers:
             cited = "\n".join(texts.get(m, "") for m in marks)
             if not all(number_grounded(n, cited, scaled) for n in numbers):
@@ -129,6 +132,8 @@ def numbers_away_from_entities(
     ['1200']
     >>> numbers_away_from_entities("腾讯为767.6亿元[1]。", {1: "阿里和腾讯分别为725.13亿元、767.6亿元。"}, ["腾讯"])
     []
+    >>> numbers_away_from_entities("腾讯为650亿美元[1]。", {1: "Meta可能达到650亿美元。"}, ["腾讯"])
+    ['650']
     """
     from rag.evidence import expand_respectively
 
@@ -139,8 +144,11 @@ def numbers_away_from_entities(
     for sentence in split_answer_sentences(answer):
         marks = markers_in(sentence)
         passages = [expand_respectively(cited_texts[m]) for m in marks if m in cited_texts]
-        if not passages or not any(e in p for e in entities for p in passages):
-            continue  # the passage never names the entity (pronouns, titles): nothing to check
+        if not passages:
+            continue
+        if not any(e.lower() in p.lower() for e in entities for p in passages):
+            away += extract_numbers(strip_markers(sentence))  # cites a passage about someone else
+            continue
         sentences = [s for p in passages for s in re.findall(r"[^。！？!?；;\n]+", p)]
         for n in extract_numbers(strip_markers(sentence)):
             if n in question_numbers:
@@ -149,3 +157,31 @@ def numbers_away_from_entities(
             if holders and not any(e in s for e in entities for s in holders):
                 away.append(n)
     return away
+
+
+_EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_ZH_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3}
+
+
+def misconverted_amounts(answer: str, evidence: str) -> list[str]:
+    """English amounts whose scale contradicts the Chinese passage (777亿 written as 777 billion).
+
+    >>> misconverted_amounts("Amazon spent $777 billion [1].", "亚马逊777亿美元")
+    ['777 billion']
+    >>> misconverted_amounts("Amazon spent 77.7 billion dollars [1].", "亚马逊777亿美元")
+    []
+    """
+    amounts = {
+        float(n.replace(",", "")) * _ZH_SCALE[u]
+        for n, u in re.findall(
+            r"(\d[\d,]*(?:\.\d+)?)\s*(万亿|亿|万|千)", normalize_unicode(evidence)
+        )
+    }
+    bad = []
+    for n, unit in re.findall(
+        r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)", answer, re.I
+    ):
+        value = float(n.replace(",", "")) * _EN_SCALE[unit.lower()]
+        if amounts and not any(abs(value - a) <= 1e-6 * a for a in amounts):
+            bad.append(f"{n} {unit}")
+    return bad
