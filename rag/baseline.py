@@ -102,16 +102,7 @@ class BaselinePipeline:
                 first = time.perf_counter()
             text += piece
         usage = self.model.last_usage
-        passages = [
-            Passage(
-                id=n.node.node_id,
-                source=Path(n.node.metadata.get("file_name", "")).name,
-                title="",
-                text=n.node.get_content(),
-                score=float(n.score or 0.0),
-            )
-            for n in response.source_nodes
-        ]
+        passages = [_passage(n) for n in response.source_nodes]
         return Answer(
             text=text.strip(),
             citations=[],
@@ -129,13 +120,15 @@ class BaselinePipeline:
 
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
         nodes = self.index.as_retriever(similarity_top_k=k).retrieve(question)
-        return [
-            Passage(
-                id=n.node.node_id,
-                source=Path(n.node.metadata.get("file_name", "")).name,
-                title="",
-                text=n.node.get_content(),
-                score=float(n.score or 0.0),
-            )
-            for n in nodes
-        ]
+        return [_passage(n) for n in nodes]
+
+
+def _passage(n) -> Passage:
+    """A LlamaIndex NodeWithScore as our Passage record."""
+    return Passage(
+        id=n.node.node_id,
+        source=Path(n.node.metadata.get("file_name", "")).name,
+        title="",
+        text=n.node.get_content(),
+        score=float(n.score or 0.0),
+    )

