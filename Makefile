@@ -40,7 +40,7 @@ format:
 	$(BIN)/ruff check --fix rag tests bench eval app.py
 
 eval: install
-	$(BIN)/rag eval --baseline --baseline-n 30
+	$(BIN)/rag eval --baseline --baseline-n 20
 
 bench: install
 	$(BIN)/python bench/bench.py

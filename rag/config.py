@@ -50,6 +50,7 @@ class Settings:
     bm25_weight: float = 0.6  # share of BM25 in the score-based fusion modes
     max_question_chars: int = 2000
     max_upload_bytes: int = 10_000_000
+    max_file_bytes: int = 2_000_000  # per file at ingestion: ~1M characters, minutes to embed
     host: str = "127.0.0.1"
     port: int = 7860
     queue_size: int = 16

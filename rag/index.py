@@ -210,7 +210,7 @@ class PassageStore:
         produced: dict[str, set[str]] = {}
         kept_texts = {aid: rec["text"] for aid, rec in indexed.items()}
         for f in files:
-            articles, report = load_file(f)
+            articles, report = load_file(f, max_bytes=self.settings.max_file_bytes)
             reports.append(report)
             key = str(f.resolve())
             produced[key] = set()

@@ -91,10 +91,16 @@ def markdown_to_text(md: str) -> str:
     return re.sub(r"(\*\*|__|`)", "", md)
 
 
-def read_text_file(path: Path) -> tuple[str, str]:
+def read_text_file(path: Path, max_bytes: int = 2_000_000) -> tuple[str, str]:
     """Return (text, encoding) of a supported file; raise IngestError with a clear reason."""
     if path.suffix.lower() not in SUPPORTED:
         raise IngestError(f"unsupported file type {path.suffix!r} (use .txt, .md or .html)")
+    size = path.stat().st_size if path.exists() else 0
+    if size > max_bytes:
+        raise IngestError(
+            f"file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB per file "
+            "(RAG_MAX_FILE_BYTES): split it into articles"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -192,11 +198,13 @@ def guess_outlet_author(body: str) -> tuple[str, str]:
     return outlet, author
 
 
-def load_file(path: Path, source: str | None = None) -> tuple[list[Article], FileReport]:
+def load_file(
+    path: Path, source: str | None = None, max_bytes: int = 2_000_000
+) -> tuple[list[Article], FileReport]:
     """Read, split and clean one file. Errors become a report, never an exception."""
     report = FileReport(path=str(path))
     try:
-        raw, report.encoding = read_text_file(path)
+        raw, report.encoding = read_text_file(path, max_bytes)
     except IngestError as exc:
         report.status, report.message = "error", str(exc)
         return [], report

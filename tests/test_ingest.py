@@ -138,3 +138,10 @@ def test_chunks_keep_offsets_source_and_title(seeds):
         assert len(p.text) <= 220 or len(split_sentences(p.text)) == 1
     # neighbours overlap by one sentence
     assert passages[0].end > passages[1].start
+
+
+def test_oversized_file_gets_a_clear_result_without_being_read(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(("数据中心。" * 400_000).encode("utf-8"))  # 6 MB
+    arts, report = load_file(big)
+    assert arts == [] and report.status == "error" and "limit is 2.0 MB" in report.message
