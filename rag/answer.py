@@ -27,6 +27,7 @@ from rag.evidence import (
     coverage,
     format_evidence,
     is_english,
+    is_follow_up,
     key_terms,
     question_entities,
     select_evidence,
@@ -120,13 +121,14 @@ class Answerer:
     # ------------------------------------------------------------------ steps
 
     def rewrite(self, question: str, history: list[dict] | None) -> str:
-        """A follow-up rewritten into a standalone question (unchanged without history)."""
+        """A follow-up rewritten into a standalone question (unchanged without history or
+        when the question already stands on its own)."""
         turns = [
             h
             for h in (history or [])
             if h.get("role") in ("user", "assistant") and h.get("content")
         ]
-        if not turns:
+        if not turns or not is_follow_up(question):
             return question
         recent = turns[-4:]
         lines = []

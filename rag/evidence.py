@@ -60,6 +60,31 @@ def is_english(text: str) -> bool:
     return latin > 0 and cjk == 0 or latin > 4 * cjk
 
 
+_FOLLOW_UP_ZH = re.compile(
+    r"^(?:那|那么|还有|另外|而|再)|呢\W*$|它|他们|她们|该公司|这家|那家|上述|前者|后者|这一数字|同期|相比之下"
+)
+_FOLLOW_UP_EN = re.compile(
+    r"^(?:and|what about|how about|and what|same for)\b|\b(?:it|its|they|their|them|those|these|he|she|that company)\b",
+    re.I,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """True when a question leans on the conversation (a pronoun, 那…呢, too few words of its own).
+
+    A standalone question goes to retrieval unchanged: rewriting it anyway lets the small
+    model mix the previous topic in ("星河云投资多少" became a question about 亚马逊).
+
+    >>> is_follow_up("那腾讯呢?"), is_follow_up("星河云计划投资多少钱建设数据中心?")
+    (True, False)
+    >>> is_follow_up("What about Tencent?"), is_follow_up("How much did Amazon spend in 2024?")
+    (True, False)
+    """
+    text = question.strip()
+    pattern = _FOLLOW_UP_EN if is_english(text) else _FOLLOW_UP_ZH
+    return bool(pattern.search(text)) or len(key_terms(text)) < 2
+
+
 def key_terms(question: str) -> list[str]:
     """The content words of a question (what an answer passage must mention).
 

@@ -194,6 +194,18 @@ def test_followup_is_rewritten_before_retrieval():
     assert "767.6亿元" in ans.text
 
 
+def test_standalone_question_is_not_rewritten_even_with_history():
+    # the model gets no rewrite call: its only queued reply is the answer
+    a, model = answerer(["腾讯2024年的资本开支为767.6亿元[2]。"])
+    history = [
+        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
+        {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
+    ]
+    ans = a.ask("腾讯2024年全年的资本开支是多少?", history)
+    assert ans.standalone_question == "腾讯2024年全年的资本开支是多少?"
+    assert len(model.prompts) == 1 and "767.6亿元" in ans.text
+
+
 def test_bad_rewrite_falls_back_to_both_turns():
     a, _ = answerer(["", "腾讯为767.6亿元[2]。"])
     ans = a.ask("那腾讯呢?", [{"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"}])
