@@ -8,6 +8,7 @@ passages cited for it (else one stricter regeneration, else an extractive quote 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from rag.citations import (
     strip_markers,
 )
 from rag.config import Settings
+from rag.conflicts import find_other_versions
 from rag.evidence import (
     Evidence,
     answer_likelihood,
@@ -29,6 +31,7 @@ from rag.evidence import (
     is_english,
     is_follow_up,
     key_terms,
+    missing_specifics,
     question_entities,
     select_evidence,
 )
@@ -37,49 +40,18 @@ from rag.guard import (
     extract_numbers,
     misconverted_amounts,
     numbers_away_from_entities,
+    numbers_from_other_periods,
     repoint_citations,
 )
-from rag.llm import ChatModel
+from rag.llm import ChatModel, Usage
 from rag.prompts import load_prompt, render
+from rag.questions import ABSTAIN, clean_question, is_refusal
 from rag.records import Answer, Citation, Passage
 from rag.retrieval import HybridRetriever, normalize_query
 
-ABSTAIN = {"zh": "资料中没有找到答案。", "en": "The articles do not say."}
-_REFUSAL = re.compile(
-    r"资料中没有找到答案|没有找到答案|资料中没有|未提及|没有提到|无法回答|not (?:contain|mention|say)|do(?:es)? not say|no information",
-    re.I,
-)
+log = logging.getLogger(__name__)
+
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked as given (empty, too long); the message says why."""
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    """Strip control characters and whitespace; reject empty, punctuation-only or huge input."""
-    if not isinstance(question, str):
-        raise QuestionError("the question must be text")
-    q = _CONTROL.sub(" ", question).strip()
-    if not q:
-        raise QuestionError("the question is empty: type a question about the articles")
-    if len(q) > max_chars:
-        raise QuestionError(
-            f"the question is {len(q):,} characters long; the limit is {max_chars:,}: ask it shorter"
-        )
-    if not re.search(r"[\w\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", q):
-        raise QuestionError("the question has no words, only punctuation or symbols")
-    return q
-
-
-def is_refusal(text: str) -> bool:
-    """Did the model say the passages lack the answer?
-
-    >>> is_refusal("资料中没有找到答案。"), is_refusal("腾讯为767.6亿元[1]。")
-    (True, False)
-    """
-    return bool(_REFUSAL.search(text)) and len(strip_markers(text)) < 80
 
 
 def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
@@ -211,18 +183,28 @@ class Answerer:
 
         first_token = None
         text = ""
-        for piece in self.model.stream(
-            self.messages(asked, evidence, lang), max_tokens=s.max_tokens
-        ):
+        usage = Usage()
+        messages = self.messages(asked, evidence, lang)
+        log.debug("prompt: %s", messages)  # passages may be private: DEBUG only
+        for piece in self.model.stream(messages, max_tokens=s.max_tokens, usage=usage):
             if first_token is None:
                 first_token = time.perf_counter()
             text += piece
             yield piece
-        self._count(answer)
+        self._count(answer, usage)
         answer.timings["ttft_s"] = (first_token or time.perf_counter()) - t0
 
         final = self._verify(answer, text, query, evidence, lang)
         final.timings["total_s"] = time.perf_counter() - t0
+        log.info(
+            "answered in %.1f s (first token %.1f s), %d+%d tokens, %d cited, abstained=%s",
+            final.timings["total_s"],
+            final.timings["ttft_s"],
+            final.prompt_tokens,
+            final.completion_tokens,
+            len(final.citations),
+            final.abstained,
+        )
         yield final
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
@@ -240,27 +222,66 @@ class Answerer:
     ) -> Answer:
         if is_refusal(text):
             support = self._support(question, evidence, lang)
-            if support < (0.3 if lang == "en" else 0.75):
-                answer.notes.append("model found no answer; evidence agrees")
+            # a passage that lacks the asked name or year cannot hold the answer
+            named = [e for e in evidence if not self._missing(question, e)]
+            if support < (0.3 if lang == "en" else 0.75) or not named:
+                why = "evidence agrees" if named else "no passage names what it asks about"
+                answer.notes.append(f"model found no answer; {why}")
                 return self._abstain(answer, lang, answer.passages)
             answer.notes.append(f"model refused though evidence supports {support:.2f}; re-reading")
-            return self._reread(answer, question, evidence, lang)
-        result = self._cite_and_check(answer, text, question, evidence, lang)
-        if result is not None:
-            return result
-        answer.notes.append("guard failed; re-reading the best passage")
-        return self._reread(answer, question, evidence, lang)
+            result = self._reread(answer, question, named, lang, after_refusal=True)
+        else:
+            result = self._cite_and_check(answer, text, question, evidence, lang)
+            if result is None:
+                answer.notes.append("guard failed; re-reading the best passage")
+                result = self._reread(answer, question, evidence, lang)
+        return result if result.abstained else self._add_other_versions(result, question, lang)
 
-    def _reread(self, answer: Answer, question: str, evidence: list[Evidence], lang: str) -> Answer:
-        """Ask again on the single best snippet (a small model reads one passage reliably);
-        if that is still not grounded, quote the snippet, or abstain when it is weak."""
-        best = max(evidence, key=lambda e: answer_likelihood(question, e.quote))
+    @staticmethod
+    def _missing(question: str, e: Evidence) -> list[str]:
+        return missing_specifics(question, f"{e.passage.title}\n{e.passage.text}")
+
+    def _add_other_versions(self, answer: Answer, question: str, lang: str) -> Answer:
+        """When another retrieved article gives a different figure, say so and cite it."""
+        cited = {c.source for c in answer.citations}
+        neighbours = getattr(self.retriever, "neighbours", lambda p: [])
+        # the other article's figure may sit one chunk away from the passage retrieved
+        nearby = {p.id: p for p in answer.passages}
+        for p in answer.passages:
+            if p.source not in cited:
+                nearby.update((n.id, n) for n in neighbours(p) if n.id not in nearby)
+        candidates = list(nearby.values())
+        versions = find_other_versions(question, answer.text, candidates, cited)
+        for version in versions[:2]:
+            n = len(answer.citations) + 1
+            lead = "另一篇报道的说法不同：" if lang == "zh" else " Another article differs: "
+            end = "。" if lang == "zh" else "."
+            answer.text = f"{answer.text.rstrip()}{lead}{version.quote}[{n}]{end}"
+            answer.citations.append(self._citation(n, Evidence(n, version.passage, version.quote)))
+            answer.notes.append(f"sources disagree: {version.amount} in {version.passage.source}")
+        return answer
+
+    def _reread(
+        self,
+        answer: Answer,
+        question: str,
+        evidence: list[Evidence],
+        lang: str,
+        after_refusal: bool = False,
+    ) -> Answer:
+        """Ask again on the single best snippet (a small model reads one passage reliably).
+        If that is still not grounded: abstain when the model had refused at first (twice
+        "not found" in effect), else quote the snippet, or abstain when it is weak."""
+        best = max(evidence, key=lambda e: answer_likelihood(question, e.quote, e.lead))
         single = [Evidence(1, best.passage, best.quote)]
         text = self._regenerate(answer, question, single, lang, prompt="reread")
         if not is_refusal(text):
             result = self._cite_and_check(answer, text, question, single, lang)
             if result is not None:
                 return result
+        if after_refusal:
+            answer.notes.append("re-read gave no grounded answer either; abstaining")
+            return self._abstain(answer, lang, answer.passages)
         return self._extractive(answer, question, single, lang)
 
     def _support(self, question: str, evidence: list[Evidence], lang: str) -> float:
@@ -274,10 +295,11 @@ class Answerer:
     def _regenerate(
         self, answer: Answer, question: str, evidence: list[Evidence], lang: str, prompt: str
     ) -> str:
+        usage = Usage()
         text = self.model.complete(
-            self.messages(question, evidence, lang, prompt), self.settings.max_tokens
+            self.messages(question, evidence, lang, prompt), self.settings.max_tokens, usage=usage
         )
-        self._count(answer)
+        self._count(answer, usage)
         return text
 
     def _cite_and_check(
@@ -308,6 +330,11 @@ class Answerer:
         if away:
             answer.notes.append(f"guard: {away} belong to another entity in the cited passages")
             return None
+        leads = {n + 1: evidence[idx].lead for n, idx in enumerate(order)}
+        other_period = numbers_from_other_periods(fixed, cited, question, leads)
+        if other_period:
+            answer.notes.append(f"guard: {other_period} are for another year or period")
+            return None
         answer.text = fixed
         answer.citations = [self._citation(n + 1, evidence[idx]) for n, idx in enumerate(order)]
         answer.abstained = False
@@ -317,12 +344,14 @@ class Answerer:
         self, answer: Answer, question: str, evidence: list[Evidence], lang: str
     ) -> Answer:
         """Quote the best snippet when generation cannot be grounded; abstain if it is weak."""
-        best = max(evidence, key=lambda e: answer_likelihood(question, e.quote))
-        if lang == "zh" and coverage(question, best.quote) < 0.75:
-            answer.notes.append("extractive fallback too weak; abstaining")
+        best = max(evidence, key=lambda e: answer_likelihood(question, e.quote, e.lead))
+        missing = self._missing(question, best)
+        if missing or (lang == "zh" and coverage(question, best.quote) < 0.8):
+            answer.notes.append(f"extractive fallback too weak (lacks {missing}); abstaining")
             return self._abstain(answer, lang, answer.passages)
         lead = "The closest passage says: " if lang == "en" else "资料原文："
-        answer.text = f"{lead}“{best.quote}”[1]"
+        quote = re.sub(r"\s*\n\s*", " ", best.quote)  # one line: the quote is one claim
+        answer.text = f"{lead}“{quote}”[1]"
         answer.citations = [self._citation(1, best)]
         answer.notes.append("extractive fallback")
         return answer
@@ -363,7 +392,7 @@ class Answerer:
             date=p.date,
         )
 
-    def _count(self, answer: Answer) -> None:
-        usage = self.model.last_usage
+    @staticmethod
+    def _count(answer: Answer, usage: Usage) -> None:
         answer.prompt_tokens += usage.prompt_tokens
         answer.completion_tokens += usage.completion_tokens

@@ -17,8 +17,8 @@ from llama_index.core.llms import CompletionResponse, CompletionResponseGen, Cus
 from llama_index.core.llms.callbacks import llm_completion_callback
 from pydantic import PrivateAttr
 
-from rag.answer import is_refusal
 from rag.llm import ChatModel
+from rag.questions import is_refusal
 from rag.records import Answer, Passage
 
 

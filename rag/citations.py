@@ -108,13 +108,25 @@ _SENT = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+|$)|(?<=[.])\s+")
 def split_answer_sentences(text: str) -> list[str]:
     """Sentences of an answer, markers kept with the sentence they close.
 
+    A quotation “…” stays whole: a quoted passage is one claim with the marker after it.
+
     >>> split_answer_sentences("阿里投入3800亿元[1]。腾讯也加码[2]。")
     ['阿里投入3800亿元[1]。', '腾讯也加码[2]。']
+    >>> split_answer_sentences("原文：“甲为1亿元。乙称“丙”为2亿元。”[1]")
+    ['原文：“甲为1亿元。乙称“丙”为2亿元。”[1]']
     """
     # a marker written after the full stop belongs to the sentence before it
     text = re.sub(r"([。！？!?])((?:\[\d+\])+)", r"\2\1", text)
+    # greedy within a line: a quoted passage may itself hold quotes (“超级大脑”)
+    text = re.sub(r"“[^\n]*”", lambda m: m.group(0).translate(_HIDE), text)
     parts = re.split(r"(?<=[。！？!?])|(?<=[.!?])\s+|\n+", text)
+    parts = [p.translate(_SHOW) for p in parts]
     return [p.strip() for p in parts if p and p.strip() and strip_markers(p).strip(" 。.")]
+
+
+# sentence ends inside quotations, swapped for private-use characters while splitting
+_HIDE = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate("。！？!?.\n")})
+_SHOW = {ord(v): chr(k) for k, v in _HIDE.items()}
 
 
 def markers_in(sentence: str) -> list[int]:

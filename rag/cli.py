@@ -11,7 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from rag.config import Settings
+from rag.config import Settings, get_settings
+from rag.logs import setup_logging
 
 
 def _apply_overrides(pairs: list[str]) -> None:
@@ -25,7 +26,6 @@ def _apply_overrides(pairs: list[str]) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.config import get_settings
     from rag.index import wipe_index
     from rag.runtime import get_store, reset
 
@@ -77,8 +77,8 @@ def print_report(report) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer import QuestionError
     from rag.modelfile import ModelError
+    from rag.questions import QuestionError
     from rag.runtime import get_answerer
 
     question = " ".join(args.question)
@@ -120,9 +120,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     from rag.evaluate import main as eval_main
 
-    return eval_main(args)
+    with logging_redirect_tqdm():  # per-answer log lines above the progress bar, not through it
+        return eval_main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         _apply_overrides(args.config)
+        setup_logging(get_settings())
         return args.func(args)
     except (StoreError, ModelError, IngestError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

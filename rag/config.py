@@ -33,6 +33,7 @@ class Settings:
     prompts: Path = REPO_ROOT / "prompts"
     llm: str = "default"  # "default" | /path/model.gguf | hf:<id or dir> | openai:<base url>
     llm_model_name: str = ""  # model name sent to an OpenAI-compatible server
+    llm_api_key: str = field(default="", repr=False)  # bearer token for that server (a secret)
     chroma_url: str = ""  # http://host:port -> HttpClient instead of the embedded store
     collection: str = "passages"
     embedder: str = "use"  # "use" (multilingual USE v3) | "e5" (multilingual-e5-small)
@@ -54,6 +55,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     queue_size: int = 16
+    log_level: str = "INFO"  # INFO: one line per answer; DEBUG adds the full prompts
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -72,6 +74,21 @@ class Settings:
                 raise ValueError(f"unknown setting {name!r}")
             values[name] = _coerce(f, value) if isinstance(value, str) else value
         return cls(**values)
+
+    def public(self) -> dict[str, str]:
+        """The settings as text for reports and logs: secrets masked, the data dir left out.
+
+        >>> Settings.from_env({"RAG_LLM_API_KEY": "sk-123"}).public()["llm_api_key"]
+        '***'
+        """
+        secret = {"llm_api_key"}
+        return {
+            f.name: (
+                "***" if f.name in secret and getattr(self, f.name) else str(getattr(self, f.name))
+            )
+            for f in fields(self)
+            if f.name != "home"
+        }
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)

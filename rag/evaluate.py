@@ -242,7 +242,7 @@ def main(args) -> int:
         "sha": git_sha(),
         "set": str(args.set_path),
         "n_items": len(items),
-        "settings": {k: str(v) for k, v in settings.__dict__.items() if k not in ("home",)},
+        "settings": settings.public(),
         "judge_calls": judge.calls if judge else 0,
         "runs": runs,
     }

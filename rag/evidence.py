@@ -48,6 +48,12 @@ class Evidence:
     passage: Passage
     quote: str
 
+    @property
+    def lead(self) -> str:
+        """The article text just before the quote (its context, e.g. the quarter "期内" means)."""
+        at = self.passage.text.find(self.quote.rstrip("…"))
+        return (self.passage.lead + self.passage.text[: max(0, at)])[-200:]
+
 
 def is_english(text: str) -> bool:
     """True when the question is written mostly in Latin letters.
@@ -113,36 +119,76 @@ def coverage(question: str, text: str) -> float:
     return sum(1 for t in terms if t in low) / len(terms)
 
 
-def best_window(question: str, text: str, limit: int, scorer=None) -> str:
-    """The sentence that covers most key terms, widened with neighbours up to ``limit`` chars.
+def best_window(question: str, text: str, limit: int, scorer=None, lead: str = "") -> str:
+    """The run of sentences (at most ``limit`` chars) around the best-matching sentence.
 
+    Windows are ranked by their best sentence, then by whether they hold a figure stated
+    for the asked period (when a figure is asked for: "期内,阿里为317.75亿元" after a sentence
+    naming 第四季度 beats the full-year sentence), then by all key terms they cover.
     ``scorer(sentences) -> scores`` replaces key-term overlap (e.g. embedding similarity for
     an English question over Chinese text, where no key term can match).
 
     >>> best_window("腾讯营收", "阿里说了很多话。腾讯营收6602亿元。其他。", 12)
     '腾讯营收6602亿元。'
+    >>> best_window("2024年第四季度阿里的资本开支是多少?",
+    ...     "2024年,阿里的资本开支为725亿元。第四季度阿里投资加大。期内阿里为317亿元。", 30)
+    '第四季度阿里投资加大。期内阿里为317亿元。'
     """
     if len(text) <= limit:
         return text
     spans = split_sentences(text)
     if not spans:
         return text[:limit]
+    sentences = [text[s:e] for s, e in spans]
+    terms = key_terms(question)
     if scorer is not None:
-        scores = list(scorer([text[s:e] for s, e in spans]))
+        scores = [float(x) for x in scorer(sentences)]
     else:
-        terms = key_terms(question)
-        scores = [sum(1 for t in terms if t in text[s:e].lower()) for s, e in spans]
-    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
-    lo = hi = best
-    while True:  # grow towards the better-scoring neighbour while it fits
-        options = [j for j in (lo - 1, hi + 1) if 0 <= j < len(spans)]
-        options = [j for j in options if spans[max(hi, j)][1] - spans[min(lo, j)][0] <= limit]
-        if not options:
-            break
-        j = max(options, key=lambda j: (scores[j], j < lo))
-        lo, hi = min(lo, j), max(hi, j)
-    quote = text[spans[lo][0] : spans[hi][1]]
-    return quote if len(quote) <= limit else quote[:limit] + "…"
+        scores = [float(sum(1 for t in terms if t in x.lower())) for x in sentences]
+    answers = _answer_sentences(question, sentences, lead)
+
+    def rank(window: tuple[int, int]) -> tuple:
+        lo, hi = window
+        covered = {t for t in terms if any(t in x.lower() for x in sentences[lo : hi + 1])}
+        return (
+            max(scores[lo : hi + 1]),
+            any(answers[lo : hi + 1]),
+            len(covered) + sum(scores[lo : hi + 1]) * (scorer is not None),
+            hi - lo,
+            -lo,
+        )
+
+    windows = [
+        (lo, hi)
+        for lo in range(len(spans))
+        for hi in range(lo, len(spans))
+        if spans[hi][1] - spans[lo][0] <= limit
+    ]
+    if not windows:  # one sentence longer than the limit
+        best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+        return sentences[best][:limit] + "…"
+    lo, hi = max(windows, key=rank)
+    return text[spans[lo][0] : spans[hi][1]]
+
+
+def _answer_sentences(question: str, sentences: list[str], lead: str = "") -> list[bool]:
+    """Which sentences state a new figure for the asked year or period (all False when the
+    question asks for no figure); a sentence's context includes the two before it ("…第四
+    季度…。期内,阿里为…;腾讯为…"), ``lead`` being the text before the first one."""
+    from rag.guard import asked_period, extract_numbers, fits_period
+
+    if not _WANTS_NUMBER.search(question):
+        return [False] * len(sentences)
+    asked = set(extract_numbers(question))
+    years, periods = asked_period(question)
+    out = []
+    before = _SENTENCE_RUN.findall(lead)[-2:]
+    for i, sentence in enumerate(sentences):
+        stated = set(re.findall(r"(\d{4})年", sentence))
+        new = any(n not in asked and n not in stated for n in extract_numbers(sentence))
+        context = "".join((before + sentences[:i])[-2:]) + sentence
+        out.append(new and fits_period(context, years, periods))
+    return out
 
 
 def select_evidence(
@@ -158,11 +204,12 @@ def select_evidence(
         chosen.append(p)
         if len(chosen) == k:
             break
-    quotes = [best_window(question, p.text, limit, scorer) for p in chosen]
+    evidence = [
+        Evidence(0, p, best_window(question, p.text, limit, scorer, p.lead)) for p in chosen
+    ]
     if scorer is None:
-        order = sorted(range(len(chosen)), key=lambda i: -answer_likelihood(question, quotes[i]))
-        chosen, quotes = [chosen[i] for i in order], [quotes[i] for i in order]
-    return [Evidence(i + 1, p, q) for i, (p, q) in enumerate(zip(chosen, quotes))]
+        evidence.sort(key=lambda e: -answer_likelihood(question, e.quote, e.lead))
+    return [Evidence(i + 1, e.passage, e.quote) for i, e in enumerate(evidence)]
 
 
 def _mostly_overlapping(a: Passage, b: Passage) -> bool:
@@ -172,7 +219,13 @@ def _mostly_overlapping(a: Passage, b: Passage) -> bool:
     return shared > 0.5 * max(1, min(a.end - a.start, b.end - b.start))
 
 
-def answer_likelihood(question: str, quote: str) -> float:
+_SENTENCE_RUN = re.compile(r"[^。！？!?；;\n]+")
+_WANTS_NUMBER = re.compile(
+    r"多少|几|多大|多高|多长|how (?:much|many)|what (?:share|percentage)", re.I
+)
+
+
+def answer_likelihood(question: str, quote: str, lead: str = "") -> float:
     """Best sentence's key-term coverage, +0.5 if it names the question's entity, +0.5 if it
     has a new figure and a figure is asked for.
 
@@ -180,21 +233,38 @@ def answer_likelihood(question: str, quote: str) -> float:
     >>> answer_likelihood(q, "阿里的资本开支将超过1200亿元。") < answer_likelihood(q, "2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元。")
     True
     """
-    from rag.guard import extract_numbers
 
     entities = question_entities(question)
-    wants_number = re.search(
-        r"多少|几|多大|多高|多长|how (?:much|many)|what (?:share|percentage)", question, re.I
-    )
-    asked = set(extract_numbers(question))
+    sentences = _SENTENCE_RUN.findall(expand_respectively(quote))
+    answers = _answer_sentences(question, sentences, lead)
     best = 0.0
-    for sentence in re.findall(r"[^。！？!?；;\n]+", expand_respectively(quote)):
-        years = set(re.findall(r"(\d{4})年", sentence))
-        new_number = any(n not in asked and n not in years for n in extract_numbers(sentence))
+    for sentence, answers_it in zip(sentences, answers):
         named = any(e.lower() in sentence.lower() for e in entities)
-        score = coverage(question, sentence) + 0.5 * bool(wants_number and new_number) + 0.5 * named
-        best = max(best, score)
+        best = max(best, coverage(question, sentence) + 0.5 * answers_it + 0.5 * named)
     return best
+
+
+def missing_specifics(question: str, text: str) -> list[str]:
+    """The question's names and years that ``text`` does not contain.
+
+    Key-term coverage can be high for a passage about a neighbour ("百度2024年资本开支" vs a
+    passage on 阿里's 2024 capex: 5 of 6 terms); the name and the year are what must match.
+
+    >>> missing_specifics("百度2024年全年的资本开支是多少?", "2024年,阿里的资本开支为725.13亿元。")
+    ['百度']
+    >>> missing_specifics("阿里巴巴2023年的资本开支是多少?", "阿里巴巴2024年资本开支725.13亿元")
+    ['2023']
+    >>> missing_specifics("谷歌2024年的资本支出是多少?2025年呢?", "2025年谷歌将投入750亿美元")
+    []
+    """
+    low = text.lower()
+    entities = [e for e in question_entities(question) if re.search(r"[\u4e00-\u9fff]", e)]
+    years = re.findall(r"(?<!\d)((?:19|20)\d{2})年", question)
+    missing: list[str] = []
+    for kind in (entities, years):  # one of each is enough: "阿里和腾讯…", "2024年…2025年…"
+        if kind and not any(x.lower() in low for x in kind):
+            missing += list(dict.fromkeys(kind))
+    return missing
 
 
 def format_evidence(evidence: list[Evidence]) -> str:
@@ -260,8 +330,13 @@ _ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
 def question_entities(question: str) -> list[str]:
     """Named entities of a question (jieba part-of-speech: people, places, organisations, Latin names).
 
+    A Latin name written in parts keeps only its last, most specific part: "Llama 4 Behemoth"
+    is about Behemoth, and a passage about "Llama 4 Maverick" does not answer it.
+
     >>> question_entities("腾讯2024年全年的资本开支是多少?")
     ['腾讯']
+    >>> question_entities("Llama 4 Behemoth有多少总参数?")
+    ['Behemoth']
     """
     import jieba.posseg
 
@@ -270,4 +345,15 @@ def question_entities(question: str) -> list[str]:
     _jieba()
     with _jieba_lock:
         pairs = [(w.word, w.flag) for w in jieba.posseg.cut(question)]
-    return [w for w, flag in pairs if flag.startswith(_ENTITY_TAGS) and len(w.strip()) >= 2]
+    entities: list[str] = []
+    in_latin_name = False  # still inside "Llama 4 Behemoth" (parts joined by spaces, digits, -)
+    for word, flag in pairs:
+        if flag == "eng" and in_latin_name and entities:
+            entities[-1] = word
+            continue
+        if flag.startswith(_ENTITY_TAGS) and len(word.strip()) >= 2:
+            entities.append(word)
+            in_latin_name = flag == "eng"
+        elif not re.fullmatch(r"[\s\d.\-]+", word):
+            in_latin_name = False
+    return entities

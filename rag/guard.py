@@ -134,6 +134,8 @@ def numbers_away_from_entities(
     []
     >>> numbers_away_from_entities("腾讯为650亿美元[1]。", {1: "Meta可能达到650亿美元。"}, ["腾讯"])
     ['650']
+    >>> numbers_away_from_entities("富邦种了水稻[1]。", {1: "农场种了水稻。"}, ["富邦"])
+    ['富邦种了水稻']
     """
     from rag.evidence import expand_respectively
 
@@ -147,7 +149,9 @@ def numbers_away_from_entities(
         if not passages:
             continue
         if not any(e.lower() in p.lower() for e in entities for p in passages):
-            away += extract_numbers(strip_markers(sentence))  # cites a passage about someone else
+            # cites a passage about someone else: its numbers, or the claim itself, are not theirs
+            claim = strip_markers(sentence).strip(" 。.！!？?")
+            away += extract_numbers(claim) or ([claim] if claim else [])
             continue
         sentences = [s for p in passages for s in re.findall(r"[^。！？!?；;\n]+", p)]
         for n in extract_numbers(strip_markers(sentence)):
@@ -157,6 +161,90 @@ def numbers_away_from_entities(
             if holders and not any(e in s for e in entities for s in holders):
                 away.append(n)
     return away
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年|财年|\b|$)")
+_PERIOD = re.compile(
+    r"第?[一二三四1-4]季度|Q[1-4]|上半年|下半年|前三季度|前三个季度|第?[一二三四1-4]财季"
+)
+
+
+def asked_period(question: str) -> tuple[set[str], set[str]]:
+    """The years and the sub-year periods a question asks about (none for a question of
+    several parts, whose parts may each ask about another year).
+
+    >>> asked_period("2024年第四季度腾讯的资本开支是多少?")
+    ({'2024'}, {'第四季度'})
+    >>> asked_period("谷歌2024年的资本支出是多少?其2025年的资本开支预计增长多少?")
+    (set(), set())
+    """
+    if len(re.findall(r"[?？]", question.strip())) > 1:
+        return set(), set()
+    return set(_YEAR.findall(normalize_unicode(question))), set(_PERIOD.findall(question))
+
+
+def fits_period(context: str, years: set[str], periods: set[str], strict: bool = False) -> bool:
+    """Is ``context`` about the asked years and periods? A context naming no year passes
+    unless ``strict`` (it may be "今年"); one naming only other years does not.
+
+    >>> fits_period("2024年,阿里为725亿元", {"2024"}, {"第四季度"})
+    False
+    >>> fits_period("期内阿里为317亿元", {"2024"}, set()), fits_period("期内", {"2024"}, set(), strict=True)
+    (True, False)
+    >>> fits_period("2024年第四季度。期内腾讯为365亿元", {"2024"}, set())
+    False
+    """
+    named = set(_YEAR.findall(normalize_unicode(context)))
+    if years and (named or strict) and not named & years:
+        return False
+    if not periods:  # a year asked for: a quarter's figure ("第四季度…期内") is not the year's
+        return not (years and _PERIOD.search(context))
+    return any(p.removeprefix("第") in context for p in periods)
+
+
+def numbers_from_other_periods(
+    answer: str, cited_texts: dict[int, str], question: str, leads: dict[int, str] | None = None
+) -> list[str]:
+    """Numbers of the answer that its cited passages state for another year or period.
+
+    "亚马逊2025年预计投入多少?" answered with 2024's 777亿 is grounded but wrong. A number's
+    context is the passage sentence holding it plus the two before ("2025年,…增长。亚马逊预计
+    投入1000亿美元。"), reaching into ``leads[n]``, the article text before passage [n]; it is
+    off when no context fits the asked period.
+
+    >>> text = {1: "2024年,亚马逊为777亿美元。2025年将继续增长。亚马逊预计投入1000亿美元。"}
+    >>> numbers_from_other_periods("亚马逊为777亿美元[1]。", text, "亚马逊2025年投入多少?")
+    ['777']
+    >>> numbers_from_other_periods("亚马逊为1000亿美元[1]。", text, "亚马逊2025年投入多少?")
+    []
+    >>> numbers_from_other_periods("阿里为725亿元[1]。", {1: "2024年,阿里为725亿元。"}, "2024年第四季度阿里投入多少?")
+    ['725']
+    """
+    years, periods = asked_period(question)
+    if not years and not periods:
+        return []
+    asked = set(extract_numbers(question))
+    off = []
+    leads = leads or {}
+    for sentence in split_answer_sentences(answer):
+        contexts: dict[str, list[str]] = {}
+        for m in markers_in(sentence):
+            if m not in cited_texts:
+                continue
+            before = _SENTENCES.findall(normalize_unicode(leads.get(m, "")))[-2:]
+            sentences = _SENTENCES.findall(normalize_unicode(cited_texts[m]))
+            for i, held in enumerate(sentences):
+                context = " ".join((before + sentences[:i])[-2:] + [held])
+                for n in extract_numbers(held):
+                    contexts.setdefault(n, []).append(context)
+        for n in extract_numbers(strip_markers(sentence)):
+            found = [c for v, cs in contexts.items() if number_grounded(n, v) for c in cs]
+            if n not in asked and found and not any(fits_period(c, years, periods) for c in found):
+                off.append(n)
+    return off
+
+
+_SENTENCES = re.compile(r"[^。！？!?；;\n]+")
 
 
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}

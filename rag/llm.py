@@ -45,16 +45,31 @@ class ChatModel(ABC):
         """Yield reply pieces and set ``last_usage``; called with the lock held."""
 
     def stream(
-        self, messages: list[Message], max_tokens: int = 200, stop: list[str] | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int = 200,
+        stop: list[str] | None = None,
+        usage: Usage | None = None,
     ) -> Iterator[str]:
-        """Yield the reply piece by piece; holds the model lock until the reply is complete."""
+        """Yield the reply piece by piece; holds the model lock until the reply is complete.
+
+        ``usage``, if given, receives this call's token counts. ``last_usage`` belongs to
+        whichever call ran last, so concurrent callers pass their own ``Usage`` instead.
+        """
         with self.lock:
             yield from self._stream(messages, max_tokens, stop or [])
+            if usage is not None:  # copied before the lock is released: no other call's counts
+                usage.prompt_tokens = self.last_usage.prompt_tokens
+                usage.completion_tokens = self.last_usage.completion_tokens
 
     def complete(
-        self, messages: list[Message], max_tokens: int = 200, stop: list[str] | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int = 200,
+        stop: list[str] | None = None,
+        usage: Usage | None = None,
     ) -> str:
-        return "".join(self.stream(messages, max_tokens, stop))
+        return "".join(self.stream(messages, max_tokens, stop, usage))
 
 
 class LlamaCppModel(ChatModel):
@@ -252,10 +267,12 @@ class TransformersModel(ChatModel):
 class OpenAICompatibleModel(ChatModel):
     """A model served elsewhere behind ``/v1/chat/completions`` (vLLM, llama.cpp server …)."""
 
-    def __init__(self, base_url: str, model: str = "", timeout: float = 120.0):
+    def __init__(self, base_url: str, model: str = "", timeout: float = 120.0, api_key: str = ""):
         super().__init__(name=model or base_url)
         self.base_url = base_url.rstrip("/")
         self.model = model
+        # kept out of repr, messages and logs: it is a secret
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.timeout = timeout
         self._asked_name = bool(model)
 
@@ -269,7 +286,9 @@ class OpenAICompatibleModel(ChatModel):
 
             self._asked_name = True  # once: a server without /models is not asked again
             try:
-                resp = requests.get(self._url("/models"), timeout=min(self.timeout, 10.0))
+                resp = requests.get(
+                    self._url("/models"), headers=self._headers, timeout=min(self.timeout, 10.0)
+                )
                 resp.raise_for_status()
                 self.model = str(resp.json()["data"][0]["id"])
             except Exception:
@@ -292,7 +311,11 @@ class OpenAICompatibleModel(ChatModel):
         where = f"the model server at {self.base_url}"
         try:
             resp = requests.post(
-                self._url("/chat/completions"), json=body, stream=True, timeout=self.timeout
+                self._url("/chat/completions"),
+                json=body,
+                headers=self._headers,
+                stream=True,
+                timeout=self.timeout,
             )
         except requests.RequestException as exc:
             raise ModelError(
@@ -379,7 +402,7 @@ def load_model(settings: Settings) -> ChatModel:
                 f"RAG_LLM={spec!r}: an OpenAI-compatible server needs a URL, "
                 "e.g. openai:http://127.0.0.1:8000/v1"
             )
-        return OpenAICompatibleModel(url, settings.llm_model_name)
+        return OpenAICompatibleModel(url, settings.llm_model_name, api_key=settings.llm_api_key)
     path = Path(spec).expanduser()
     if path.suffix.lower() == ".gguf" or path.exists():
         return LlamaCppModel(path, settings)

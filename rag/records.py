@@ -55,6 +55,9 @@ class Passage:
     end: int = 0
     outlet: str = ""
     date: str = ""
+    # the article's sentences just before this passage (chunks may start with "期内,…" or
+    # split a sentence at ";"): context for reading the passage, never quoted or cited
+    lead: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -8,6 +8,7 @@ Questions are normalised like documents (full-width, traditional → simplified)
 from __future__ import annotations
 
 import logging
+import re
 from functools import cached_property
 
 from llama_index.core.retrievers import BaseRetriever
@@ -102,18 +103,24 @@ class HybridRetriever:
             return []
         retriever = {"hybrid": self.fusion, "bm25": self.lexical, "dense": self.dense}[mode]
         results = retriever.retrieve(query)
-        out = []
-        for r in results[:k]:
-            p = self.passages[r.node.node_id]
-            out.append(Passage(**{**p.__dict__, "score": float(r.score or 0.0)}))
-        return out
+        return [self._with_lead(self.passages[r.node.node_id], r.score) for r in results[:k]]
 
     def neighbours(self, passage: Passage) -> list[Passage]:
         """The passages right before and after ``passage`` in its article (for context windows)."""
-        prefix, _, num = passage.id.rpartition("-")
         out = []
-        for n in (int(num) - 1, int(num) + 1):
-            p = self.passages.get(f"{prefix}-{n:03d}")
+        for n in (-1, 1):
+            p = self._next_to(passage, n)
             if p:
-                out.append(p)
+                out.append(self._with_lead(p, 0.0))
         return out
+
+    def _next_to(self, passage: Passage, step: int) -> Passage | None:
+        prefix, _, num = passage.id.rpartition("-")
+        return self.passages.get(f"{prefix}-{int(num) + step:03d}") if num.isdigit() else None
+
+    def _with_lead(self, p: Passage, score: float | None) -> Passage:
+        """A copy of ``p`` with its score and the two sentences before it (≤ 200 chars)."""
+        before = self._next_to(p, -1)
+        text = before.text[: max(0, p.start - before.start)] if before else ""
+        lead = "".join(re.findall(r"[^。！？!?\n]+[。！？!?]?\s*", text)[-2:])
+        return Passage(**{**p.__dict__, "score": float(score or 0.0), "lead": lead[-200:]})

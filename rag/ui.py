@@ -26,6 +26,7 @@ import gradio as gr
 
 from rag.config import Settings, get_settings
 from rag.ingest import SUPPORTED
+from rag.logs import setup_logging
 from rag.ui_chat import ask_api, parse_history, respond
 from rag.ui_corpus import (
     UPLOAD_DIR,
@@ -309,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
     args = parser.parse_args(argv)
+    setup_logging(settings)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"warning: serving on {args.host}: anyone who can reach this machine can use the page (no login)"

@@ -15,8 +15,8 @@ from typing import Any
 import gradio as gr
 
 import rag
-from rag.answer import QuestionError, clean_question
 from rag.config import get_settings
+from rag.questions import QuestionError, clean_question
 from rag.records import Answer
 from rag.ui_render import _esc, answer_json, render_answer, render_error, render_streaming
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,74 @@ from rag.modelfile import GGUF_NAME
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 AMAZON = "000_7ed9c2d50966efa1.txt"
+
+
+class CountingLock:
+    """Wraps the model's lock and records how many threads ever held it at the same time."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.active = 0
+        self.max_active = 0
+        self.acquired = 0
+        self._guard = threading.Lock()
+
+    def __enter__(self):
+        self.inner.acquire()
+        with self._guard:
+            self.active += 1
+            self.acquired += 1
+            self.max_active = max(self.max_active, self.active)
+        return self
+
+    def __exit__(self, *exc):
+        with self._guard:
+            self.active -= 1
+        self.inner.release()
+        return False
+
+
+def run_concurrently(model, calls: dict, timeout: float = 800) -> tuple[dict, dict, CountingLock]:
+    """Run each ``calls[key]()`` in its own thread, all released at once, counting how many
+    threads held ``model``'s lock together; returns (results, errors, counting lock)."""
+    original = model.lock
+    model.lock = counting = CountingLock(original)
+    results: dict = {}
+    errors: dict = {}
+    start = threading.Barrier(len(calls))
+
+    def run(key, fn) -> None:
+        start.wait()
+        try:
+            results[key] = fn()
+        except BaseException as exc:  # reported by the caller, per call
+            errors[key] = f"{type(exc).__name__}: {exc}"
+
+    threads = [threading.Thread(target=run, args=item, daemon=True) for item in calls.items()]
+    t0 = time.perf_counter()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=timeout)
+    finally:
+        model.lock = original
+    assert not any(t.is_alive() for t in threads), (
+        f"still running after {time.perf_counter() - t0:.0f} s"
+    )
+    return results, errors, counting
+
+
+def run_rag(*args: str, home: Path, timeout: float = 500) -> subprocess.CompletedProcess:
+    """Run ``python -m rag.cli ARGS`` in a fresh process on data dir ``home``."""
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        env={**os.environ, "RAG_HOME": str(home)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,13 @@ every branch (regenerate, extractive fallback, refusal check) is exercised deter
 
 import pytest
 
-from rag.answer import Answerer, QuestionError, attach_missing_citations, clean_question, is_refusal
+from rag.answer import Answerer, attach_missing_citations
 from rag.citations import find_markers, parse_citations, split_answer_sentences
 from rag.config import Settings
 from rag.evidence import Evidence, select_evidence
 from rag.guard import check_answer, repoint_citations
 from rag.llm import MockModel
+from rag.questions import QuestionError, clean_question, is_refusal
 from rag.records import Passage
 
 P_AMAZON = Passage(
@@ -181,6 +182,46 @@ def test_conflicting_sources_both_cited():
     assert "1000亿美元" in ans.text and "1050亿美元" in ans.text
 
 
+def test_a_figure_another_article_disputes_is_added_with_its_citation():
+    # the model states one article's figure; the other retrieved article says 1050亿
+    a, _ = answerer(
+        ["亚马逊2025年预计投入1000亿美元[1]。"],
+        passages=(
+            Passage("c-0", "000_x.txt", "t", "2025年,亚马逊预计投入1000亿美元。", article_id="c"),
+            Passage("b-0", "001_y.txt", "u", "2025年,亚马逊的资本开支增长超35%,达到1050亿美元。"),
+        ),
+    )
+    ans = a.ask("亚马逊2025年的资本支出预计是多少?")
+    assert not ans.abstained
+    assert ans.text == (
+        "亚马逊2025年预计投入1000亿美元[1]。另一篇报道的说法不同：亚马逊的资本开支增长超35%,达到1050亿美元[2]。"
+    )
+    assert [c.source for c in ans.citations] == ["000_x.txt", "001_y.txt"]
+
+
+def test_the_same_figure_in_another_article_is_no_conflict():
+    a, _ = answerer(
+        ["微软2025年预计投入800亿美元[1]。"],
+        passages=(
+            Passage("c-0", "000_x.txt", "t", "2025年,微软预计投入800亿美元。", article_id="c"),
+            Passage("b-0", "001_y.txt", "u", "2025年,微软的资本开支增长超80%,达到800亿美元。"),
+        ),
+    )
+    ans = a.ask("微软2025年的资本支出预计是多少?")
+    assert ans.text == "微软2025年预计投入800亿美元[1]。" and len(ans.citations) == 1
+
+
+def test_a_figure_for_another_year_is_rejected_by_the_guard():
+    # 777亿 is 2024's figure: grounded in the passage, but not an answer about 2025
+    a, model = answerer(
+        ["亚马逊2025年的资本支出为777亿美元[1]。", "亚马逊为777亿美元[1]。"],
+        passages=(Passage("c-0", "000_x.txt", "t", "2024年,亚马逊的资本支出为777亿美元。"),),
+    )
+    ans = a.ask("亚马逊2025年的资本支出预计是多少?")
+    assert "777" not in ans.text or ans.abstained
+    assert any("another year or period" in n for n in ans.notes)
+
+
 def test_followup_is_rewritten_before_retrieval():
     a, model = answerer(["腾讯2024年的资本开支是多少?", "腾讯2024年的资本开支为767.6亿元[2]。"])
     history = [
@@ -248,3 +289,26 @@ def test_evidence_skips_overlapping_chunks_and_puts_the_likely_answer_first():
     )
     ids = [e.passage.id for e in chosen]
     assert ids[0] == "a-001" and "a-009" not in ids and sorted(ids) == ["a-000", "a-001", "b-000"]
+
+
+def test_token_counts_are_per_call_under_concurrency():
+    # last_usage belongs to whichever call ran last; each caller's own Usage must not mix
+    import threading
+
+    from rag.llm import MockModel, Usage
+
+    model = MockModel(["a" * 5, "b" * 7] * 20)
+    results: list[tuple[int, Usage]] = []
+
+    def call(size: int) -> None:
+        usage = Usage()
+        model.complete([{"role": "user", "content": "x" * size}], usage=usage)
+        results.append((size, usage))
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(10, 50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 40
+    assert all(usage.prompt_tokens == size for size, usage in results)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import AMAZON, REPO
+from tests.conftest import AMAZON, REPO, run_rag
 
 pytestmark = [pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -74,27 +74,11 @@ def test_new_process_reuses_the_index(indexed_home, warm_rag):
 
 
 def test_cli_ask_prints_answer_and_sources(indexed_home):
-    env = {**os.environ, "RAG_HOME": str(indexed_home)}
-    out = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "ask", "2024年亚马逊的资本支出是多少?"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=500,
-    )
+    out = run_rag("ask", "2024年亚马逊的资本支出是多少?", home=indexed_home)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "777亿美元" in out.stdout and AMAZON in out.stdout
 
 
 def test_cli_rejects_empty_question(indexed_home):
-    env = {**os.environ, "RAG_HOME": str(indexed_home)}
-    out = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "ask", "   "],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_rag("ask", "   ", home=indexed_home, timeout=120)
     assert out.returncode == 2 and "empty" in out.stderr

@@ -20,8 +20,8 @@ import pytest
 
 import rag
 from rag import ui, ui_corpus
-from rag.answer import QuestionError
 from rag.config import Settings, get_settings
+from rag.questions import QuestionError
 from rag.records import Answer, Citation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -408,6 +408,50 @@ def test_api_endpoint_returns_the_answer_with_citations(server):
     with pytest.raises(Exception, match="empty"):  # rejected before the model is touched
         client.predict("   ", "[]", api_name="/ask")
     print(f"/ask answered in {took:.1f} s")
+
+
+# eight page clients at once: (question, history, what the answer must contain)
+PAGE_CLIENTS = [
+    ("腾讯的首席战略官是谁?", [], "米歇尔"),
+    ("硬币大小生物电池的研究成果发表在哪本期刊上?", [], "先进材料"),
+    ("太阳耀斑每隔大约多少年会大爆发一次?", [], "11年"),
+    ("据Omdia数据,今年上半年中国AI云市场规模有多大?", [], "223亿元"),
+    ("四川已汇聚多少家大模型相关企业?", [], "130"),
+    ("百度智能云点亮了什么集群?", [], "昆仑芯"),
+    ("研究团队开发3D打印活体水凝胶材料是基于哪种细菌?", [], "希瓦氏菌"),
+    (
+        "那腾讯呢?",  # a follow-up: only its own conversation may be used to rewrite it
+        [
+            {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
+            {"role": "assistant", "content": "阿里巴巴2024年的资本开支为725.13亿元[1]。"},
+        ],
+        "767.6亿元",
+    ),
+]
+
+
+@pytest.mark.model
+@pytest.mark.timeout(900)
+def test_eight_concurrent_page_clients_each_get_their_own_answer(server):
+    from gradio_client import Client
+
+    from rag.runtime import get_model
+    from tests.conftest import run_concurrently
+
+    clients = [Client(server.url, verbose=False) for _ in PAGE_CLIENTS]
+    calls = {
+        i: (lambda i=i, q=q, h=h: clients[i].predict(q, json.dumps(h), api_name="/ask"))
+        for i, (q, h, _) in enumerate(PAGE_CLIENTS)
+    }
+    results, errors, counting = run_concurrently(get_model(), calls)
+    assert not errors, errors
+    for i, (question, _, expected) in enumerate(PAGE_CLIENTS):
+        result = results[i]
+        assert result["question"] == question, (question, result["question"])
+        assert not result["abstained"] and expected in result["text"], (question, result)
+        assert result["citations"], (question, result)
+    assert "腾讯" in results[7]["standalone_question"]  # rewritten from its own history
+    assert counting.max_active == 1 and counting.acquired >= len(PAGE_CLIENTS)
 
 
 @pytest.mark.browser
