@@ -330,8 +330,10 @@ class Answerer:
         if away:
             answer.notes.append(f"guard: {away} belong to another entity in the cited passages")
             return None
-        leads = {n + 1: evidence[idx].lead for n, idx in enumerate(order)}
-        other_period = numbers_from_other_periods(fixed, cited, question, leads)
+        # sentence by sentence, in article order: the title line would break "…第四季度…。期内…"
+        texts = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}
+        leads = {n + 1: evidence[idx].passage.lead for n, idx in enumerate(order)}
+        other_period = numbers_from_other_periods(fixed, texts, question, leads)
         if other_period:
             answer.notes.append(f"guard: {other_period} are for another year or period")
             return None

@@ -108,9 +108,14 @@ def _clause_with(
             start = part.find(entity)
             if start < 0:
                 continue
+            at = start
             start = max(part.rfind(ch, 0, start) for ch in ",，、:：") + 1
-            m = _AMOUNT.search(part, start)
-            if not m or m.group(3) not in currencies:
+            m = _AMOUNT.search(part, at)  # the amount the entity is said to have comes after it
+            if (
+                not m
+                or m.group(3) not in currencies
+                or not _comparable(amounts(m.group(0)), stated)
+            ):
                 continue
             between = part[start : m.start()]
             if any(e != entity for e in question_entities(between)):
@@ -123,6 +128,19 @@ def _clause_with(
     if expanded != sentence:
         for entity in entities:
             m = re.search(re.escape(entity) + r"(" + _AMOUNT.pattern + r")", expanded)
-            if m and m.group(4) in currencies and not amounts(m.group(1)) & stated:
+            found = amounts(m.group(1)) if m else set()
+            if m and m.group(4) in currencies and not found & stated and _comparable(found, stated):
                 return m.group(0)
     return ""
+
+
+def _comparable(found: set[tuple[float, str]], stated: set[tuple[float, str]]) -> bool:
+    """Within a factor of two of a stated amount: two reports of one figure differ by tens of
+    percent (1000 vs 1050亿), a 16亿 deal next to a 4万亿 forecast is another figure.
+
+    >>> _comparable({(1.05e11, "美元")}, {(1e11, "美元")}), _comparable({(1.6e9, "美元")}, {(4e12, "美元")})
+    (True, False)
+    """
+    return any(
+        cur == c and 0.5 <= value / v <= 2 for value, cur in found for v, c in stated if v > 0
+    )

@@ -325,6 +325,27 @@ def expand_respectively(text: str) -> str:
 
 
 _ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
+# Latin words jieba tags "eng" that name a technology, not who a question is about
+_NOT_NAMES = {
+    "ai",
+    "agi",
+    "gpu",
+    "gpus",
+    "cpu",
+    "it",
+    "api",
+    "app",
+    "ceo",
+    "cto",
+    "cfo",
+    "token",
+    "tokens",
+    "moe",
+    "flops",
+    "eflops",
+    "pue",
+    "infra",
+}
 
 
 def question_entities(question: str) -> list[str]:
@@ -351,7 +372,11 @@ def question_entities(question: str) -> list[str]:
         if flag == "eng" and in_latin_name and entities:
             entities[-1] = word
             continue
-        if flag.startswith(_ENTITY_TAGS) and len(word.strip()) >= 2:
+        if (
+            flag.startswith(_ENTITY_TAGS)
+            and len(word.strip()) >= 2
+            and word.lower() not in _NOT_NAMES
+        ):
             entities.append(word)
             in_latin_name = flag == "eng"
         elif not re.fullmatch(r"[\s\d.\-]+", word):

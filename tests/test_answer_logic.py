@@ -312,3 +312,11 @@ def test_token_counts_are_per_call_under_concurrency():
         t.join()
     assert len(results) == 40
     assert all(usage.prompt_tokens == size for size, usage in results)
+
+
+def test_an_amount_before_the_name_or_of_another_scale_is_no_conflict():
+    from rag.conflicts import find_other_versions
+
+    other = Passage("b-0", "001_y.txt", "u", "百度宣布将16亿美元托管资金转投云计算与AI基础设施。")
+    question = "吴泳铭预计未来5年全球AI的累计投入将超过多少?"
+    assert find_other_versions(question, "4万亿美元[1]", [other], {"000_x.txt"}) == []

@@ -82,3 +82,36 @@ def test_cli_ask_prints_answer_and_sources(indexed_home):
 def test_cli_rejects_empty_question(indexed_home):
     out = run_rag("ask", "   ", home=indexed_home, timeout=120)
     assert out.returncode == 2 and "empty" in out.stderr
+
+
+def test_a_system_prompt_seen_before_is_restored_not_evaluated_again(warm_rag):
+    from rag.runtime import get_model
+
+    model = get_model()
+    system = "你是一个简洁的助手,只用一个词回答。" * 4  # ~60 tokens: worth caching
+    answer_turn = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": "天空是什么颜色?"},
+    ]
+    other_turn = [
+        {"role": "system", "content": "You answer in English, briefly."},
+        {"role": "user", "content": "Name a fruit."},
+    ]
+    first = model.complete(answer_turn, max_tokens=8)
+    model.complete(other_turn, max_tokens=8)  # evicts the first system turn from the cache
+
+    evaluated: list[int] = []
+    real_eval = model.llm.eval
+    model.llm.eval = lambda tokens: (evaluated.append(len(tokens)), real_eval(tokens))[1]
+    try:
+        again = model.complete(answer_turn, max_tokens=8)
+    finally:
+        model.llm.eval = real_eval
+    system_tokens = len(
+        model.llm.tokenize(
+            f"<|im_start|>system\n{system}<|im_end|>\n".encode(), add_bos=False, special=True
+        )
+    )
+    # only the user turn was evaluated: the system turn came back from its snapshot
+    assert evaluated and evaluated[0] != system_tokens and sum(evaluated) < system_tokens
+    assert again == first  # and it reads exactly as when it was evaluated fresh
