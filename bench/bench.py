@@ -103,6 +103,27 @@ def levers(settings, answerer, items: list[dict]) -> dict:
     model._prepare_cache = lambda messages: model.llm.reset()  # no KV reuse at all
     out["no KV-cache reuse"] = ttft(answerer, items)
     model._prepare_cache = pinned
+
+    def ttft_after_other_prompt(qs, keep_snapshots: bool) -> tuple[float, float]:
+        """Each question right after a call with another system turn (a re-read, a judge)."""
+        runs = []
+        for it in qs:
+            other = [
+                {"role": "system", "content": "You judge answers."},
+                {"role": "user", "content": "ok?"},
+            ]
+            model.complete(other, max_tokens=1)
+            if not keep_snapshots:
+                model._prefix_states.clear()
+            runs.append(answerer.ask(it["question"]))
+        return M.mean([r.timings["ttft_s"] for r in runs]), M.mean([r.prompt_tokens for r in runs])
+
+    out["after another system turn: KV snapshot restored (default)"] = ttft_after_other_prompt(
+        items, keep_snapshots=True
+    )
+    out["after another system turn: system turn evaluated again"] = ttft_after_other_prompt(
+        items, keep_snapshots=False
+    )
     wide = Answerer(settings.replace(top_k=4, snippet_chars=150), answerer.retriever, model)
     out["top_k=4, 150-char snippets (earlier default)"] = ttft(wide, items)
     whole = Answerer(settings.replace(top_k=4, snippet_chars=400), answerer.retriever, model)

@@ -26,6 +26,7 @@ from rag.conflicts import find_other_versions
 from rag.evidence import (
     Evidence,
     answer_likelihood,
+    asks_several,
     coverage,
     format_evidence,
     is_english,
@@ -168,7 +169,9 @@ class Answerer:
                 query, passages, s.top_k + 2, int(s.snippet_chars * 0.8), scorer
             )
         else:
-            evidence = select_evidence(query, passages, s.top_k, s.snippet_chars)
+            # one thing asked: two snippets hold it, and every snippet costs ~1.5 s of prefill
+            k = s.top_k if lang == "en" or asks_several(query) else min(s.top_k, s.top_k_single)
+            evidence = select_evidence(query, passages, k, s.snippet_chars)
         t_retrieve = time.perf_counter()
         answer = Answer(
             text="", question=question, standalone_question=standalone, passages=passages

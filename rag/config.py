@@ -44,7 +44,8 @@ class Settings:
     repeat_penalty: float = 1.1
     chunk_chars: int = 220  # passage size (characters of clean simplified text)
     chunk_overlap: int = 1  # sentences shared by neighbouring passages
-    top_k: int = 3  # passages handed to the model
+    top_k: int = 3  # passages handed to the model for a question of several parts
+    top_k_single: int = 2  # … and for one that asks a single thing (fewer tokens, faster)
     snippet_chars: int = 130  # evidence window per passage inside the prompt
     candidates: int = 20  # per retriever, before fusion
     fusion: str = "dist_based_score"  # LlamaIndex fusion mode: reciprocal_rerank | relative_score | dist_based_score

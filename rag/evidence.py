@@ -91,6 +91,20 @@ def is_follow_up(question: str) -> bool:
     return bool(pattern.search(text)) or len(key_terms(text)) < 2
 
 
+_SEVERAL = re.compile(r"分别|各自|各是|哪些|哪几|以及|及|和|与|、|\band\b", re.I)
+
+
+def asks_several(question: str) -> bool:
+    """Does the question ask for more than one thing (two questions, a list, a comparison)?
+
+    >>> asks_several("腾讯2024年的资本开支是多少?"), asks_several("阿里和腾讯的资本开支分别是多少?")
+    (False, True)
+    >>> asks_several("腾讯的营收是多少?同比增长了多少?")
+    True
+    """
+    return len(re.findall(r"[?？]", question)) > 1 or bool(_SEVERAL.search(question))
+
+
 def key_terms(question: str) -> list[str]:
     """The content words of a question (what an answer passage must mention).
 
@@ -226,7 +240,7 @@ _WANTS_NUMBER = re.compile(
 
 
 def answer_likelihood(question: str, quote: str, lead: str = "") -> float:
-    """Best sentence's key-term coverage, +0.5 if it names the question's entity, +0.5 if it
+    """Best sentence's key-term coverage, +1 if it names the question's entity, +0.5 if it
     has a new figure and a figure is asked for.
 
     >>> q = "腾讯2024年的资本开支是多少?"
@@ -240,7 +254,7 @@ def answer_likelihood(question: str, quote: str, lead: str = "") -> float:
     best = 0.0
     for sentence, answers_it in zip(sentences, answers):
         named = any(e.lower() in sentence.lower() for e in entities)
-        best = max(best, coverage(question, sentence) + 0.5 * answers_it + 0.5 * named)
+        best = max(best, coverage(question, sentence) + 0.5 * answers_it + 1.0 * named)
     return best
 
 

@@ -54,7 +54,7 @@ class FakeRetriever:
 
 def answerer(replies, passages=(P_AMAZON, P_TENCENT, P_AMAZON_2025)):
     model = MockModel(replies)
-    settings = Settings.from_env({}, top_k=3, snippet_chars=200)
+    settings = Settings.from_env({}, top_k=3, top_k_single=3, snippet_chars=200)
     return Answerer(settings, FakeRetriever(list(passages)), model), model
 
 
@@ -320,3 +320,14 @@ def test_an_amount_before_the_name_or_of_another_scale_is_no_conflict():
     other = Passage("b-0", "001_y.txt", "u", "百度宣布将16亿美元托管资金转投云计算与AI基础设施。")
     question = "吴泳铭预计未来5年全球AI的累计投入将超过多少?"
     assert find_other_versions(question, "4万亿美元[1]", [other], {"000_x.txt"}) == []
+
+
+def test_a_single_ask_gets_fewer_snippets_than_a_question_of_several_parts():
+    model = MockModel(["腾讯为767.6亿元[1]。", "阿里为725.13亿元,腾讯为767.6亿元[1]。"])
+    settings = Settings.from_env({}, top_k=3, top_k_single=2, snippet_chars=200)
+    passages = [P_AMAZON, P_TENCENT, P_AMAZON_2025]
+    a = Answerer(settings, FakeRetriever(passages), model)
+    a.ask("腾讯2024年的资本开支是多少?")
+    a.ask("阿里和腾讯2024年的资本开支分别是多少?")
+    shown = [m[1]["content"].count("》") for m in model.prompts]
+    assert shown == [2, 3]
