@@ -26,19 +26,15 @@ def _apply_overrides(pairs: list[str]) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.index import wipe_index
-    from rag.runtime import get_store, reset
+    from rag.index import PassageStore, wipe_index
 
     settings = get_settings()
     if args.rebuild:
         wipe_index(settings)
-        reset()
     paths = [Path(p) for p in (args.paths or [settings.seeds])]
-    store = get_store(settings) if not args.rebuild else None
-    if store is None:
-        from rag.index import PassageStore
-
-        store = PassageStore(settings)
+    # not rag.runtime's store: that one indexes the seeds into an empty index first, and
+    # `rag ingest my_folder` must index exactly what it is given
+    store = PassageStore(settings)
     report = store.sync(paths, progress=not args.quiet)
     if report.repaired:
         print(f"removed {report.repaired} passages of a half-written article (interrupted ingest)")
