@@ -105,11 +105,10 @@ def _clause_with(
     """The clauses from an entity's mention to the next amount, if that amount is new."""
     for part in re.split(r"[；;]", sentence):
         for entity in entities:
-            start = part.find(entity)
-            if start < 0:
+            at = part.find(entity)
+            if at < 0:
                 continue
-            at = start
-            start = max(part.rfind(ch, 0, start) for ch in ",，、:：") + 1
+            start = max(part.rfind(ch, 0, at) for ch in ",，、:：") + 1  # its clause
             m = _AMOUNT.search(part, at)  # the amount the entity is said to have comes after it
             if (
                 not m
