@@ -1,11 +1,12 @@
 """The warm objects of one process: store, retriever, model and answerer, built once.
 
-The first use builds the index from ``seeds/`` when it is empty; later calls and new
-processes reuse it. ``reset()`` drops everything (after an ingest, or in tests).
+The first use builds the index from ``seeds/`` (and the page's uploads) when it is empty;
+later calls and new processes reuse it. ``reset()`` drops everything (after an ingest, or in tests).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from rag.index import PassageStore
 from rag.llm import ChatModel, load_model
 from rag.retrieval import HybridRetriever
 
+log = logging.getLogger(__name__)
 _lock = threading.RLock()
 _state: dict[str, object] = {}
 
@@ -31,8 +33,17 @@ def get_store(settings: Settings | None = None) -> PassageStore:
             _state["store"] = PassageStore(settings)
             _state["store_key"] = _key(settings)
         store: PassageStore = _state["store"]  # type: ignore[assignment]
-        if store.count() == 0 and Path(settings.seeds).is_dir():
-            store.sync([Path(settings.seeds)])
+        if store.count() == 0:
+            if (settings.home / "bm25").is_dir():  # there was an index: its folder was deleted
+                log.warning(
+                    "the Chroma index in %s is empty although it was built before (deleted?); "
+                    "re-indexing the seeds and uploads now; for other folders run "
+                    "`rag ingest --rebuild FOLDER …`",
+                    settings.chroma_dir,
+                )
+            # zero setup: the seeds, and whatever was uploaded through the page, are indexed
+            paths = [Path(settings.seeds), settings.home / "uploads"]
+            store.sync([p for p in paths if p.is_dir()])
         return store
 
 

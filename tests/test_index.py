@@ -108,3 +108,36 @@ def test_unwritable_data_dir_gives_clear_message(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="RAG_HOME"):
         store_for(blocker / "home")
+
+
+def test_deleted_index_folder_is_rebuilt_with_a_warning_and_uploads_kept(
+    rag_home, corpus, caplog, monkeypatch
+):
+    import logging
+    import shutil
+
+    from rag import runtime
+    from rag.config import get_settings
+
+    monkeypatch.setenv("RAG_SEEDS", str(corpus))
+    uploads = rag_home / "uploads"
+    uploads.mkdir(parents=True)
+    (uploads / "星河云.txt").write_text(
+        "星河云宣布投资42亿元建设数据中心\n\n星河云今天宣布,将投资42亿元在贵州建设西部智算数据中心。",
+        encoding="utf-8",
+    )
+    store = runtime.get_store(get_settings())
+    HybridRetriever(get_settings(), store)  # writes the BM25 index next to Chroma
+    before = store.count()
+    assert any(p.source == "星河云.txt" for p in store.all_passages())
+
+    runtime.reset()
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    shutil.rmtree(rag_home / "chroma")
+    with caplog.at_level(logging.WARNING, logger="rag"):
+        rebuilt = runtime.get_store(get_settings())
+    assert "rag ingest --rebuild" in caplog.text  # says what happened and what to do
+    assert rebuilt.count() == before  # seeds and the upload are back: nothing lost
+    assert any(p.source == "星河云.txt" for p in rebuilt.all_passages())
