@@ -14,11 +14,8 @@ import time
 from collections.abc import Iterator
 
 from rag.citations import (
-    join_sentences,
-    markers_in,
     normalize_markers,
     parse_citations,
-    split_answer_sentences,
     strip_markers,
 )
 from rag.config import Settings
@@ -37,8 +34,8 @@ from rag.evidence import (
     select_evidence,
 )
 from rag.guard import (
+    attach_missing_citations,
     check_answer,
-    extract_numbers,
     misconverted_amounts,
     numbers_away_from_entities,
     numbers_from_other_periods,
@@ -53,34 +50,6 @@ from rag.retrieval import HybridRetriever, normalize_query
 log = logging.getLogger(__name__)
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
-    """Give a sentence without a marker the passage that holds its numbers and key words.
-
-    >>> from rag.records import Passage
-    >>> ev = [Evidence(1, Passage("a", "s", "t", "阿里开支725.13亿元"), "阿里开支725.13亿元")]
-    >>> attach_missing_citations("阿里的资本开支为725.13亿元。", ev)
-    '阿里的资本开支为725.13亿元[1]。'
-    """
-    out = []
-    for sentence in split_answer_sentences(text):
-        if markers_in(sentence) or not evidence:
-            out.append(sentence)
-            continue
-        body = strip_markers(sentence)
-        nums = extract_numbers(body)
-        scores = [
-            2 * sum(1 for n in nums if n in e.passage.text) + coverage(body, e.passage.text)
-            for e in evidence
-        ]
-        best = evidence[scores.index(max(scores))]
-        if max(scores) >= (2 if nums else 0.5):
-            m = re.search(r"[。！？!?.]+$", sentence)
-            end = m.start() if m else len(sentence)
-            sentence = f"{sentence[:end]}[{best.n}]{sentence[end:]}"
-        out.append(sentence)
-    return join_sentences(out)
 
 
 class Answerer:

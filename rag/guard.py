@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rag.citations import join_sentences, markers_in, split_answer_sentences, strip_markers
 from rag.clean import normalize_unicode
+from rag.evidence import Evidence, coverage
 
 _NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
@@ -84,6 +85,34 @@ def check_answer(
         evidence = "\n".join(cited_texts.get(m, "") for m in marks)
         ungrounded += [n for n in numbers if not number_grounded(n, evidence, scaled)]
     return GuardResult(ok=not ungrounded, ungrounded=ungrounded, uncited=uncited)
+
+
+def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
+    """Give a sentence without a marker the passage that holds its numbers and key words.
+
+    >>> from rag.records import Passage
+    >>> ev = [Evidence(1, Passage("a", "s", "t", "阿里开支725.13亿元"), "阿里开支725.13亿元")]
+    >>> attach_missing_citations("阿里的资本开支为725.13亿元。", ev)
+    '阿里的资本开支为725.13亿元[1]。'
+    """
+    out = []
+    for sentence in split_answer_sentences(text):
+        if markers_in(sentence) or not evidence:
+            out.append(sentence)
+            continue
+        body = strip_markers(sentence)
+        nums = extract_numbers(body)
+        scores = [
+            2 * sum(1 for n in nums if n in e.passage.text) + coverage(body, e.passage.text)
+            for e in evidence
+        ]
+        best = evidence[scores.index(max(scores))]
+        if max(scores) >= (2 if nums else 0.5):
+            m = re.search(r"[。！？!?.]+$", sentence)
+            end = m.start() if m else len(sentence)
+            sentence = f"{sentence[:end]}[{best.n}]{sentence[end:]}"
+        out.append(sentence)
+    return join_sentences(out)
 
 
 def repoint_citations(

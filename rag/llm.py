@@ -4,8 +4,8 @@ Backends, chosen by ``RAG_LLM``:
 
 - ``default``: the embedded Qwen2.5-Coder-1.5B GGUF through llama.cpp (``rag.modelfile``)
 - ``/path/model.gguf``: any local GGUF through llama.cpp
-- ``hf:<model id or folder>``: transformers (for a GPU and a bigger Qwen)
-- ``openai:<base url>``: an OpenAI-compatible server (vLLM, llama.cpp server)
+- ``hf:<model id or folder>``: transformers (for a GPU and a bigger Qwen), ``rag.llm_hf``
+- ``openai:<base url>``: an OpenAI-compatible server (vLLM, llama.cpp server), ``rag.llm_openai``
 
 All generation is greedy, and one lock per model serialises requests: a 2-core CPU gains
 nothing from running two generations at once, and llama.cpp contexts are not thread-safe.
@@ -14,7 +14,6 @@ nothing from running two generations at once, and llama.cpp contexts are not thr
 from __future__ import annotations
 
 import ctypes
-import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -181,221 +180,6 @@ class LlamaCppModel(ChatModel):
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
 
-class TransformersModel(ChatModel):
-    """A Hugging Face causal LM (id or local folder) with its tokenizer's chat template."""
-
-    def __init__(self, model_id: str, settings: Settings, model=None, tokenizer=None):
-        super().__init__(name=model_id)
-        try:
-            import torch
-            import transformers
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-        except ImportError as exc:
-            raise ModelError(
-                "the transformers backend needs torch and transformers: pip install -e '.[hf]'"
-            ) from exc
-        source = model_id
-        looks_local = (
-            model_id.startswith(("/", "./", "../", "~")) or Path(model_id).expanduser().exists()
-        )
-        if looks_local and (model is None or tokenizer is None):
-            folder = Path(model_id).expanduser()
-            if not folder.is_dir():
-                raise ModelError(
-                    f"RAG_LLM=hf:{model_id}: there is no folder {folder}; point it at a folder "
-                    "written by save_pretrained (config.json, tokenizer, weights) or a model id"
-                )
-            source = str(folder)
-        try:
-            self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(source)
-            # a GPU when there is one (what this backend is for); the CPU otherwise
-            device_map = "auto" if torch.cuda.is_available() else None
-            # transformers 4.56 renamed torch_dtype to dtype; 5.x warns on the old name
-            major = int(transformers.__version__.split(".")[0])
-            dtype_key = "dtype" if major >= 5 else "torch_dtype"
-            self.model = model or AutoModelForCausalLM.from_pretrained(
-                source, device_map=device_map, **{dtype_key: "auto"}
-            )
-        except Exception as exc:
-            raise ModelError(f"transformers could not load {model_id!r}: {exc}") from exc
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise ModelError(
-                f"the tokenizer of {model_id!r} has no chat template; use an instruct/chat model"
-            )
-        self.settings = settings
-
-    def _stream(self, messages, max_tokens, stop):
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
-
-        ids = self.tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
-        )
-        ids = {k: v.to(self.model.device) for k, v in ids.items()}
-        n_prompt = int(ids["input_ids"].shape[-1])
-        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
-        cancel = threading.Event()  # set when the caller stops early or a stop string appears
-
-        class _Cancelled(StoppingCriteria):
-            def __call__(self, input_ids, scores, **kwargs):
-                return torch.full(
-                    (input_ids.shape[0],),
-                    cancel.is_set(),
-                    dtype=torch.bool,
-                    device=input_ids.device,
-                )
-
-        pad = self.tokenizer.pad_token_id
-        kwargs = dict(
-            **ids,
-            max_new_tokens=max_tokens,
-            do_sample=False,
-            repetition_penalty=self.settings.repeat_penalty,
-            streamer=streamer,
-            stopping_criteria=StoppingCriteriaList([_Cancelled()]),
-            pad_token_id=pad if pad is not None else self.tokenizer.eos_token_id,
-        )
-        result: dict[str, object] = {}
-
-        def generate() -> None:
-            try:
-                result["output"] = self.model.generate(**kwargs)
-            except BaseException as exc:  # surfaced in the caller's thread below
-                result["error"] = exc
-                streamer.on_finalized_text("", stream_end=True)  # unblock the reader
-
-        self.last_usage = Usage(n_prompt, 0)
-        worker = threading.Thread(target=generate, daemon=True)
-        worker.start()
-        stop = [s for s in stop if s]
-        hold = max((len(s) for s in stop), default=1) - 1  # never yield the start of a stop string
-        text, sent = "", 0
-        try:
-            for piece in streamer:
-                if not piece:
-                    continue
-                text += piece
-                cut = min((i for i in (text.find(s) for s in stop) if i >= 0), default=-1)
-                if cut >= 0:
-                    if cut > sent:
-                        yield text[sent:cut]
-                    sent = len(text)
-                    break
-                if len(text) - hold > sent:
-                    yield text[sent : len(text) - hold]
-                    sent = len(text) - hold
-            if sent < len(text):
-                yield text[sent:]
-        finally:
-            cancel.set()  # stop generating when the caller stops reading (or a stop string hit)
-            worker.join()
-        error = result.get("error")
-        if error is not None:
-            raise ModelError(f"transformers generation failed: {error}") from error
-        output = result.get("output")
-        n_new = int(output.shape[-1]) - n_prompt if output is not None else 0
-        self.last_usage = Usage(n_prompt, max(0, n_new))
-
-
-class OpenAICompatibleModel(ChatModel):
-    """A model served elsewhere behind ``/v1/chat/completions`` (vLLM, llama.cpp server …)."""
-
-    def __init__(self, base_url: str, model: str = "", timeout: float = 120.0, api_key: str = ""):
-        super().__init__(name=model or base_url)
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        # kept out of repr, messages and logs: it is a secret
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.timeout = timeout
-        self._asked_name = bool(model)
-
-    def _url(self, endpoint: str) -> str:
-        return self.base_url + (endpoint if self.base_url.endswith("/v1") else "/v1" + endpoint)
-
-    def _model_name(self) -> str:
-        """The configured name, else the server's first model (vLLM rejects unknown names)."""
-        if not self._asked_name:
-            import requests
-
-            self._asked_name = True  # once: a server without /models is not asked again
-            try:
-                resp = requests.get(
-                    self._url("/models"), headers=self._headers, timeout=min(self.timeout, 10.0)
-                )
-                resp.raise_for_status()
-                self.model = str(resp.json()["data"][0]["id"])
-            except Exception:
-                pass
-        return self.model or "default"  # one-model servers (llama.cpp) ignore the name
-
-    def _stream(self, messages, max_tokens, stop):
-        import requests
-
-        self.last_usage = Usage()
-        body = {
-            "model": self._model_name(),
-            "messages": messages,
-            "max_tokens": max_tokens,
-            "temperature": 0,
-            "stream": True,
-        }
-        if stop:
-            body["stop"] = stop
-        where = f"the model server at {self.base_url}"
-        try:
-            resp = requests.post(
-                self._url("/chat/completions"),
-                json=body,
-                headers=self._headers,
-                stream=True,
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise ModelError(
-                f"{where} did not answer: {exc}; check RAG_LLM and that it is running"
-            ) from exc
-        with resp:
-            if resp.status_code >= 400:
-                raise ModelError(
-                    f"{where} refused the request (HTTP {resp.status_code}: {resp.text[:300]}); "
-                    "check RAG_LLM and RAG_LLM_MODEL_NAME"
-                )
-            n = 0
-            try:
-                # bytes, decoded per line as UTF-8: an SSE body often has no charset, and
-                # requests would then decode it as Latin-1
-                for raw in resp.iter_lines():
-                    line = raw.decode("utf-8", errors="replace").strip()
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    try:
-                        chunk = json.loads(data)
-                    except json.JSONDecodeError as exc:
-                        raise ModelError(f"{where} sent a malformed event: {data[:200]!r}") from exc
-                    if "error" in chunk or chunk.get("object") == "error":
-                        raise ModelError(
-                            f"{where} reported an error: {chunk.get('error') or chunk}"
-                        )
-                    usage = chunk.get("usage") or {}
-                    if usage:
-                        self.last_usage = Usage(
-                            int(usage.get("prompt_tokens") or 0),
-                            int(usage.get("completion_tokens") or 0),
-                        )
-                    for choice in chunk.get("choices") or []:
-                        delta = (choice.get("delta") or {}).get("content")
-                        if delta:
-                            n += 1
-                            yield delta
-            except requests.RequestException as exc:
-                raise ModelError(f"{where} broke off the reply: {exc}") from exc
-        if not self.last_usage.completion_tokens:
-            self.last_usage = Usage(self.last_usage.prompt_tokens, n)
-
-
 class MockModel(ChatModel):
     """Replies from a queue, for unit tests of pure logic (never used by the product).
 
@@ -427,6 +211,8 @@ def load_model(settings: Settings) -> ChatModel:
             raise ModelError(
                 "RAG_LLM=hf: needs a model id or folder, e.g. hf:Qwen/Qwen2.5-7B-Instruct"
             )
+        from rag.llm_hf import TransformersModel
+
         return TransformersModel(spec[3:].strip(), settings)
     if spec.startswith(("openai:", "http://", "https://")):
         url = spec.removeprefix("openai:").strip()
@@ -435,6 +221,8 @@ def load_model(settings: Settings) -> ChatModel:
                 f"RAG_LLM={spec!r}: an OpenAI-compatible server needs a URL, "
                 "e.g. openai:http://127.0.0.1:8000/v1"
             )
+        from rag.llm_openai import OpenAICompatibleModel
+
         return OpenAICompatibleModel(url, settings.llm_model_name, api_key=settings.llm_api_key)
     path = Path(spec).expanduser()
     if path.suffix.lower() == ".gguf" or path.exists():

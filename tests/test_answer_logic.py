@@ -6,11 +6,11 @@ every branch (regenerate, extractive fallback, refusal check) is exercised deter
 
 import pytest
 
-from rag.answer import Answerer, attach_missing_citations
+from rag.answer import Answerer
 from rag.citations import find_markers, parse_citations, split_answer_sentences
 from rag.config import Settings
 from rag.evidence import Evidence, select_evidence
-from rag.guard import check_answer, repoint_citations
+from rag.guard import attach_missing_citations, check_answer, repoint_citations
 from rag.llm import MockModel
 from rag.questions import QuestionError, clean_question, is_refusal
 from rag.records import Passage

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.llm import OpenAICompatibleModel, TransformersModel, load_model
+from rag.llm import load_model
+from rag.llm_hf import TransformersModel
+from rag.llm_openai import OpenAICompatibleModel
 from rag.modelfile import ModelError
 
 # --------------------------------------------------------------------------- transformers
