@@ -108,9 +108,7 @@ def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
         ]
         best = evidence[scores.index(max(scores))]
         if max(scores) >= (2 if nums else 0.5):
-            m = re.search(r"[。！？!?.]+$", sentence)
-            end = m.start() if m else len(sentence)
-            sentence = f"{sentence[:end]}[{best.n}]{sentence[end:]}"
+            sentence = _with_marker(sentence, best.n)
         out.append(sentence)
     return join_sentences(out)
 
@@ -140,12 +138,16 @@ def repoint_citations(
                     if all(number_grounded(x, t, scaled) for x in numbers)
                 ]
                 if holders:
-                    sentence = re.sub(r"\[\d+\]", "", sentence)
-                    m = re.search(r"[。！？!?.]+$", sentence)
-                    end = m.start() if m else len(sentence)
-                    sentence = f"{sentence[:end]}[{holders[0]}]{sentence[end:]}"
+                    sentence = _with_marker(re.sub(r"\[\d+\]", "", sentence), holders[0])
         out.append(sentence)
     return join_sentences(out)
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    """``sentence`` with ``[n]`` before its closing punctuation: "甲。" → "甲[1]。"."""
+    m = re.search(r"[。！？!?.]+$", sentence)
+    end = m.start() if m else len(sentence)
+    return f"{sentence[:end]}[{n}]{sentence[end:]}"
 
 
 def numbers_away_from_entities(
