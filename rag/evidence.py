@@ -339,6 +339,7 @@ def expand_respectively(text: str) -> str:
 
 
 _ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
+_QUESTION_WORD = re.compile(r"多少|什么|哪|谁|几|怎么|怎样|如何|是否|吗|呢")
 # Latin words jieba tags "eng" that name a technology, not who a question is about
 _NOT_NAMES = {
     "ai",
@@ -390,6 +391,7 @@ def question_entities(question: str) -> list[str]:
             flag.startswith(_ENTITY_TAGS)
             and len(word.strip()) >= 2
             and word.lower() not in _NOT_NAMES
+            and not _QUESTION_WORD.search(word)  # jieba's HMM can tag "多少钱" as a name
         ):
             entities.append(word)
             in_latin_name = flag == "eng"

@@ -331,3 +331,19 @@ def test_a_single_ask_gets_fewer_snippets_than_a_question_of_several_parts():
     a.ask("阿里和腾讯2024年的资本开支分别是多少?")
     shown = [m[1]["content"].count("》") for m in model.prompts]
     assert shown == [2, 3]
+
+
+def test_question_words_are_never_taken_for_names(monkeypatch):
+    # seen in CI: after other tests had changed jieba's dictionary, its HMM tagged "多少钱"
+    # as a name, and the guard then refused a correct figure as "about another entity"
+    import jieba.posseg
+
+    from rag.evidence import question_entities
+
+    class Pair:
+        def __init__(self, word, flag):
+            self.word, self.flag = word, flag
+
+    tagged = [Pair("星河云", "nt"), Pair("计划", "n"), Pair("投资", "vn"), Pair("多少钱", "nr")]
+    monkeypatch.setattr(jieba.posseg, "cut", lambda text: iter(tagged))
+    assert question_entities("星河云计划投资多少钱建设数据中心?") == ["星河云"]
