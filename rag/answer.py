@@ -23,14 +23,9 @@ from rag.conflicts import find_other_versions
 from rag.evidence import (
     Evidence,
     answer_likelihood,
-    asks_several,
     coverage,
     format_evidence,
-    is_english,
-    is_follow_up,
-    key_terms,
     missing_specifics,
-    question_entities,
     select_evidence,
 )
 from rag.guard import (
@@ -43,7 +38,16 @@ from rag.guard import (
 )
 from rag.llm import ChatModel, Usage
 from rag.prompts import load_prompt, render
-from rag.questions import ABSTAIN, clean_question, is_refusal
+from rag.questions import (
+    ABSTAIN,
+    asks_several,
+    clean_question,
+    is_english,
+    is_follow_up,
+    is_refusal,
+    key_terms,
+    question_entities,
+)
 from rag.records import Answer, Citation, Passage
 from rag.retrieval import HybridRetriever, normalize_query
 
@@ -303,9 +307,9 @@ class Answerer:
             answer.notes.append(f"guard: {away} belong to another entity in the cited passages")
             return None
         # sentence by sentence, in article order: the title line would break "…第四季度…。期内…"
-        texts = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}
+        cited_texts = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}
         leads = {n + 1: evidence[idx].passage.lead for n, idx in enumerate(order)}
-        other_period = numbers_from_other_periods(fixed, texts, question, leads)
+        other_period = numbers_from_other_periods(fixed, cited_texts, question, leads)
         if other_period:
             answer.notes.append(f"guard: {other_period} are for another year or period")
             return None

@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass
 
 from rag.clean import normalize_unicode
-from rag.evidence import coverage, expand_respectively, question_entities
+from rag.evidence import coverage, expand_respectively, with_context
 from rag.guard import asked_period, fits_period
 from rag.lexical import SYNONYMS
+from rag.questions import question_entities
 from rag.records import Passage
 
+# whole sentences: a ";" list ("谷歌…;Meta…;亚马逊…") keeps the year its head names
+_WHOLE_SENTENCES = re.compile(r"[^。！？!?\n]+")
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|亿|万)?\s*(美元|元|欧元|英镑|日元)")
 
 
@@ -82,12 +85,10 @@ def find_other_versions(
             v.passage.source == passage.source for v in found
         ):
             continue
-        before = re.findall(r"[^。！？!?\n]+", normalize_unicode(passage.lead))[-2:]
-        sentences = re.findall(r"[^。！？!?\n]+", normalize_unicode(passage.text))
-        for i, sentence in enumerate(sentences):
-            context = " ".join(
-                (before + sentences)[max(0, len(before) + i - 2) : len(before) + i + 1]
-            )
+        sentences = _WHOLE_SENTENCES.findall(normalize_unicode(passage.text))
+        for sentence, context in zip(
+            sentences, with_context(sentences, passage.lead, _WHOLE_SENTENCES)
+        ):
             if not fits_period(context, years, periods, strict=True):
                 continue
             if coverage(question, fold_synonyms(question, context)) < 0.6:

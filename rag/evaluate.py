@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rag import metrics as M
-from rag.evidence import is_english
+from rag.questions import is_english
 
 K = 5  # recall@K
 

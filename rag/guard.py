@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rag.citations import join_sentences, markers_in, split_answer_sentences, strip_markers
 from rag.clean import normalize_unicode
-from rag.evidence import Evidence, coverage
+from rag.evidence import SENTENCE_PARTS, Evidence, coverage, expand_respectively, with_context
 
 _NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
@@ -168,7 +168,6 @@ def numbers_away_from_entities(
     >>> numbers_away_from_entities("富邦种了水稻[1]。", {1: "农场种了水稻。"}, ["富邦"])
     ['富邦种了水稻']
     """
-    from rag.evidence import expand_respectively
 
     if not entities:
         return []
@@ -262,10 +261,8 @@ def numbers_from_other_periods(
         for m in markers_in(sentence):
             if m not in cited_texts:
                 continue
-            before = _SENTENCES.findall(normalize_unicode(leads.get(m, "")))[-2:]
-            sentences = _SENTENCES.findall(normalize_unicode(cited_texts[m]))
-            for i, held in enumerate(sentences):
-                context = " ".join((before + sentences[:i])[-2:] + [held])
+            sentences = SENTENCE_PARTS.findall(normalize_unicode(cited_texts[m]))
+            for held, context in zip(sentences, with_context(sentences, leads.get(m, ""))):
                 for n in extract_numbers(held):
                     contexts.setdefault(n, []).append(context)
         for n in extract_numbers(strip_markers(sentence)):
@@ -273,9 +270,6 @@ def numbers_from_other_periods(
             if n not in asked and found and not any(fits_period(c, years, periods) for c in found):
                 off.append(n)
     return off
-
-
-_SENTENCES = re.compile(r"[^。！？!?；;\n]+")
 
 
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}

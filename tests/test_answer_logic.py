@@ -182,16 +182,26 @@ def test_conflicting_sources_both_cited():
     assert "1000亿美元" in ans.text and "1050亿美元" in ans.text
 
 
-def test_a_figure_another_article_disputes_is_added_with_its_citation():
-    # the model states one article's figure; the other retrieved article says 1050亿
+def ask_over_two_articles(question: str, reply: str, first: str, second: str):
+    """``question`` answered by ``reply`` (citing [1]) over two articles' passages."""
     a, _ = answerer(
-        ["亚马逊2025年预计投入1000亿美元[1]。"],
+        [reply],
         passages=(
-            Passage("c-0", "000_x.txt", "t", "2025年,亚马逊预计投入1000亿美元。", article_id="c"),
-            Passage("b-0", "001_y.txt", "u", "2025年,亚马逊的资本开支增长超35%,达到1050亿美元。"),
+            Passage("c-0", "000_x.txt", "t", first, article_id="c"),
+            Passage("b-0", "001_y.txt", "u", second),
         ),
     )
-    ans = a.ask("亚马逊2025年的资本支出预计是多少?")
+    return a.ask(question)
+
+
+def test_a_figure_another_article_disputes_is_added_with_its_citation():
+    # the model states one article's figure; the other retrieved article says 1050亿
+    ans = ask_over_two_articles(
+        "亚马逊2025年的资本支出预计是多少?",
+        "亚马逊2025年预计投入1000亿美元[1]。",
+        "2025年,亚马逊预计投入1000亿美元。",
+        "2025年,亚马逊的资本开支增长超35%,达到1050亿美元。",
+    )
     assert not ans.abstained
     assert ans.text == (
         "亚马逊2025年预计投入1000亿美元[1]。另一篇报道的说法不同：亚马逊的资本开支增长超35%,达到1050亿美元[2]。"
@@ -200,14 +210,12 @@ def test_a_figure_another_article_disputes_is_added_with_its_citation():
 
 
 def test_the_same_figure_in_another_article_is_no_conflict():
-    a, _ = answerer(
-        ["微软2025年预计投入800亿美元[1]。"],
-        passages=(
-            Passage("c-0", "000_x.txt", "t", "2025年,微软预计投入800亿美元。", article_id="c"),
-            Passage("b-0", "001_y.txt", "u", "2025年,微软的资本开支增长超80%,达到800亿美元。"),
-        ),
+    ans = ask_over_two_articles(
+        "微软2025年的资本支出预计是多少?",
+        "微软2025年预计投入800亿美元[1]。",
+        "2025年,微软预计投入800亿美元。",
+        "2025年,微软的资本开支增长超80%,达到800亿美元。",
     )
-    ans = a.ask("微软2025年的资本支出预计是多少?")
     assert ans.text == "微软2025年预计投入800亿美元[1]。" and len(ans.citations) == 1
 
 
@@ -338,7 +346,7 @@ def test_question_words_are_never_taken_for_names(monkeypatch):
     # as a name, and the guard then refused a correct figure as "about another entity"
     import jieba.posseg
 
-    from rag.evidence import question_entities
+    from rag.questions import question_entities
 
     class Pair:
         def __init__(self, word, flag):
