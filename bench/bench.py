@@ -78,22 +78,29 @@ def run_questions(name: str, ask, items: list[dict]) -> dict:
             f"prompt {a.prompt_tokens:4d} gen {a.completion_tokens:3d}",
             flush=True,
         )
-    out = {}
+    out: dict = {}
     for key in rows[0]:
         vals = [r[key] for r in rows]
         out[key] = {"p50": M.percentile(vals, 50), "p95": M.percentile(vals, 95)}
+    out["per_question"] = {it["id"]: row for it, row in zip(items, rows)}
     return out
 
 
-def levers(settings, answerer, items: list[dict]) -> dict:
-    """Each speed lever measured on/off in the same run (same questions, warm model)."""
+def levers(settings, answerer, items: list[dict], single: list[dict], helped: list[dict]) -> dict:
+    """Each speed lever measured on/off in the same run (same questions, warm model).
+
+    ``items``: answerable questions without history; ``single``: Chinese questions that ask one
+    thing; ``helped``: follow-ups and English questions (a rewrite or translation runs first).
+    """
     import shutil
 
+    from rag import answer as answer_module
     from rag.answer import Answerer
+    from rag.prompts import render as render_prompt
     from rag.retrieval import HybridRetriever
 
     def ttft(a, qs) -> tuple[float, float]:
-        runs = [a.ask(it["question"]) for it in qs]
+        runs = [a.ask(it["question"], it["history"]) for it in qs]
         return M.mean([r.timings["ttft_s"] for r in runs]), M.mean([r.prompt_tokens for r in runs])
 
     out: dict[str, object] = {}
@@ -124,10 +131,44 @@ def levers(settings, answerer, items: list[dict]) -> dict:
     out["after another system turn: system turn evaluated again"] = ttft_after_other_prompt(
         items, keep_snapshots=False
     )
-    wide = Answerer(settings.replace(top_k=4, snippet_chars=150), answerer.retriever, model)
-    out["top_k=4, 150-char snippets (earlier default)"] = ttft(wide, items)
-    whole = Answerer(settings.replace(top_k=4, snippet_chars=400), answerer.retriever, model)
-    out["top_k=4, whole passages"] = ttft(whole, items)
+    wide = settings.replace(top_k=4, snippet_chars=150, later_snippet_chars=150)
+    out["top_k=4, 150-char snippets (earlier default)"] = ttft(
+        Answerer(wide, answerer.retriever, model), items
+    )
+    whole = settings.replace(top_k=4, snippet_chars=400, later_snippet_chars=400)
+    out["top_k=4, whole passages"] = ttft(Answerer(whole, answerer.retriever, model), items)
+    short = settings.replace(later_snippet_chars=100)
+    out[f"single-ask: fallback snippet {settings.later_snippet_chars} chars (default)"] = ttft(
+        answerer, single
+    )
+    out["single-ask: fallback snippet 100 chars"] = ttft(
+        Answerer(short, answerer.retriever, model), single
+    )
+
+    out["single-ask: one snippet when [1] answers alone (default)"] = ttft(answerer, single)
+    alone = answer_module.answers_alone
+    answer_module.answers_alone = lambda question, e: False
+    out["single-ask: always two snippets"] = ttft(answerer, single)
+    answer_module.answers_alone = alone
+
+    follow_ups = [it for it in helped if it["history"]]
+    out["follow-up: 那X呢 swapped into the last question (default)"] = ttft(answerer, follow_ups)
+    swap = answer_module.swap_follow_up
+    answer_module.swap_follow_up = lambda previous, follow_up: None  # the model rewrites all
+    out["follow-up: every one rewritten by the model"] = ttft(answerer, follow_ups)
+
+    out["rewrite/translate: instructions cached as a system turn (default)"] = ttft(
+        answerer, helped
+    )
+    task = Answerer._task
+    Answerer._task = staticmethod(
+        lambda name, user: [
+            {"role": "user", "content": render_prompt(f"{name}_system") + "\n" + user}
+        ]
+    )
+    out["rewrite/translate: instructions read with each question"] = ttft(answerer, helped)
+    Answerer._task = task
+    answer_module.swap_follow_up = swap
 
     store = answerer.retriever.store
     t0 = time.perf_counter()
@@ -175,6 +216,8 @@ def main() -> int:
             for k in (
                 "top_k",
                 "snippet_chars",
+                "later_snippet_chars",
+                "top_k_single",
                 "chunk_chars",
                 "n_ctx",
                 "n_batch",
@@ -198,9 +241,16 @@ def main() -> int:
     answerer.ask("预热问题:腾讯的营收是多少?")  # page in the weights: warm-model numbers
     result["ours"] = run_questions("ours", answerer.ask, items)
     if not args.skip_levers:
-        result["levers"] = levers(
-            settings, answerer, [it for it in items if it["answerable"] and not it["history"]][:5]
-        )
+        from rag.questions import asks_several, is_english
+
+        plain = [it for it in items if it["answerable"] and not it["history"]]
+        single = [
+            it
+            for it in plain
+            if not is_english(it["question"]) and not asks_several(it["question"])
+        ]
+        helped = [it for it in items if it["history"] or is_english(it["question"])]
+        result["levers"] = levers(settings, answerer, plain[:5], single[:5], helped[:4])
     if not args.skip_baseline:
         from rag.baseline import BaselinePipeline
 
@@ -252,7 +302,7 @@ def render(r: dict) -> str:
     if "levers" in r:
         lines += [
             "",
-            "| lever (5 questions, same run) | TTFT mean (s) | prompt tokens mean |",
+            "| lever (same run, 4–5 questions each) | TTFT mean (s) | prompt tokens mean |",
             "|---|---|---|",
         ]
         for name, value in r["levers"].items():

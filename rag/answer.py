@@ -23,7 +23,9 @@ from rag.conflicts import find_other_versions
 from rag.evidence import (
     Evidence,
     answer_likelihood,
+    answers_alone,
     coverage,
+    covering_prefix,
     format_evidence,
     missing_specifics,
     select_evidence,
@@ -32,6 +34,7 @@ from rag.guard import (
     attach_missing_citations,
     check_answer,
     misconverted_amounts,
+    missing_asked_unit,
     numbers_away_from_entities,
     numbers_from_other_periods,
     repoint_citations,
@@ -47,6 +50,7 @@ from rag.questions import (
     is_refusal,
     key_terms,
     question_entities,
+    swap_follow_up,
 )
 from rag.records import Answer, Citation, Passage
 from rag.retrieval import HybridRetriever, normalize_query
@@ -77,26 +81,37 @@ class Answerer:
         if not turns or not is_follow_up(question):
             return question
         recent = turns[-4:]
+        last_user = next((h["content"] for h in reversed(recent) if h["role"] == "user"), "")
+        swapped = swap_follow_up(str(last_user), question)
+        if swapped:
+            return swapped
         lines = []
         for h in recent:
             content = strip_markers(str(h["content"]))[:200]
             lines.append(("用户：" if h["role"] == "user" else "助手：") + content)
         prompt = render("rewrite_followup", history="\n".join(lines), question=question)
-        out = self.model.complete([{"role": "user", "content": prompt}], max_tokens=60, stop=["\n"])
+        out = self.model.complete(
+            self._task("rewrite_followup", prompt), max_tokens=60, stop=["\n"]
+        )
         out = out.strip().strip('"“”「」').strip()
-        last_user = next((h["content"] for h in reversed(recent) if h["role"] == "user"), "")
         if not out or len(out) > 3 * len(question) + 80 or is_refusal(out):
             return f"{last_user} {question}".strip()  # fall back: retrieval sees both turns
         return out
 
     def translate(self, question: str) -> str:
         """The English question in Chinese, for retrieval only (the model still sees English)."""
-        out = self.model.complete(
-            [{"role": "user", "content": render("translate_query", question=question)}],
-            max_tokens=60,
-            stop=["\n"],
-        )
+        prompt = render("translate_query", question=question)
+        out = self.model.complete(self._task("translate_query", prompt), max_tokens=60, stop=["\n"])
         return normalize_query(out) if re.search(r"[\u4e00-\u9fff]", out) else ""
+
+    @staticmethod
+    def _task(name: str, user: str) -> list[dict]:
+        """A helper task's messages: its fixed instructions (``<name>_system``) as the system
+        turn, so llama.cpp keeps them cached and only ``user`` is read each time."""
+        return [
+            {"role": "system", "content": render(f"{name}_system")},
+            {"role": "user", "content": user},
+        ]
 
     def messages(
         self, question: str, evidence: list[Evidence], lang: str, system: str = "answer_system"
@@ -144,7 +159,15 @@ class Answerer:
         else:
             # one thing asked: two snippets hold it, and every snippet costs ~1.5 s of prefill
             k = s.top_k if lang == "en" or asks_several(query) else min(s.top_k, s.top_k_single)
-            evidence = select_evidence(query, passages, k, s.snippet_chars)
+            # every snippet of a question of several parts may hold one part: full windows;
+            # those after [1] of a single-ask question are fallbacks: shorter, or none at all
+            single = k < s.top_k
+            later = s.later_snippet_chars if single else None
+            evidence = select_evidence(query, passages, k, s.snippet_chars, later_limit=later)
+            if single and evidence and answers_alone(query, evidence[0]):
+                evidence = evidence[:1]  # the second snippet would only be read, never used
+            elif not single and lang == "zh":
+                evidence = covering_prefix(query, evidence)  # every part already answered
         t_retrieve = time.perf_counter()
         answer = Answer(
             text="", question=question, standalone_question=standalone, passages=passages
@@ -305,6 +328,14 @@ class Answerer:
             away += misconverted_amounts(fixed, "\n".join(cited.values()))
         if away:
             answer.notes.append(f"guard: {away} belong to another entity in the cited passages")
+            return None
+        unit = (
+            missing_asked_unit(fixed, "\n".join(cited.values()), question) if lang == "zh" else ""
+        )
+        if unit:
+            answer.notes.append(
+                f"guard: the question asks for a figure in {unit}, the answer has none"
+            )
             return None
         # sentence by sentence, in article order: the title line would break "…第四季度…。期内…"
         cited_texts = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}

@@ -46,7 +46,10 @@ class Settings:
     chunk_overlap: int = 1  # sentences shared by neighbouring passages
     top_k: int = 3  # passages handed to the model for a question of several parts
     top_k_single: int = 2  # … and for one that asks a single thing (fewer tokens, faster)
-    snippet_chars: int = 130  # evidence window per passage inside the prompt
+    snippet_chars: int = 130  # evidence window of the first snippet inside the prompt
+    # … and of the fallback snippets of a single-ask question: shorter ones save ~0.4 s but a
+    # clipped near-miss made the model refuse a clear [1] (bench/NOTES.md), so same by default
+    later_snippet_chars: int = 130
     candidates: int = 20  # per retriever, before fusion
     fusion: str = "dist_based_score"  # LlamaIndex fusion mode: reciprocal_rerank | relative_score | dist_based_score
     bm25_weight: float = 0.6  # share of BM25 in the score-based fusion modes

@@ -130,7 +130,7 @@ class LlamaCppModel(ChatModel):
             self.llm.eval(prefix)
             state = self._snapshot()
         self._prefix_states[key] = state  # most recently used last
-        while len(self._prefix_states) > 4:
+        while len(self._prefix_states) > 8:
             self._prefix_states.pop(next(iter(self._prefix_states)))
 
     def _snapshot(self) -> bytes:

@@ -4,6 +4,8 @@ Real-model behaviour is tested in test_model_integration.py; here each reply is 
 every branch (regenerate, extractive fallback, refusal check) is exercised deterministically.
 """
 
+import re
+
 import pytest
 
 from rag.answer import Answerer
@@ -236,11 +238,23 @@ def test_followup_is_rewritten_before_retrieval():
         {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
         {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
     ]
+    ans = a.ask("另一家公司腾讯的呢?", history)
+    assert ans.standalone_question == "腾讯2024年的资本开支是多少?"
+    rewrite_prompt = model.prompts[0][-1]["content"]  # the user turn holds the dialogue
+    assert "阿里巴巴2024年的资本开支是多少" in rewrite_prompt and "腾讯的呢" in rewrite_prompt
+    assert "767.6亿元" in ans.text
+
+
+def test_what_about_x_takes_the_place_of_the_name_asked_before_without_the_model():
+    # the model gets no rewrite call: its only queued reply is the answer
+    a, model = answerer(["腾讯2024年的资本开支为767.6亿元[2]。"])
+    history = [
+        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
+        {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
+    ]
     ans = a.ask("那腾讯呢?", history)
     assert ans.standalone_question == "腾讯2024年的资本开支是多少?"
-    rewrite_prompt = model.prompts[0][0]["content"]
-    assert "阿里巴巴2024年的资本开支是多少" in rewrite_prompt and "那腾讯呢" in rewrite_prompt
-    assert "767.6亿元" in ans.text
+    assert len(model.prompts) == 1 and "767.6亿元" in ans.text
 
 
 def test_standalone_question_is_not_rewritten_even_with_history():
@@ -257,8 +271,10 @@ def test_standalone_question_is_not_rewritten_even_with_history():
 
 def test_bad_rewrite_falls_back_to_both_turns():
     a, _ = answerer(["", "腾讯为767.6亿元[2]。"])
-    ans = a.ask("那腾讯呢?", [{"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"}])
-    assert ans.standalone_question == "阿里巴巴2024年的资本开支是多少? 那腾讯呢?"
+    ans = a.ask(
+        "另一家公司腾讯的呢?", [{"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"}]
+    )
+    assert ans.standalone_question == "阿里巴巴2024年的资本开支是多少? 另一家公司腾讯的呢?"
 
 
 def test_streaming_yields_pieces_then_the_answer():
@@ -330,15 +346,29 @@ def test_an_amount_before_the_name_or_of_another_scale_is_no_conflict():
     assert find_other_versions(question, "4万亿美元[1]", [other], {"000_x.txt"}) == []
 
 
-def test_a_single_ask_gets_fewer_snippets_than_a_question_of_several_parts():
-    model = MockModel(["腾讯为767.6亿元[1]。", "阿里为725.13亿元,腾讯为767.6亿元[1]。"])
+def test_snippets_shown_depend_on_what_is_asked_and_how_sure_the_best_one_is():
     settings = Settings.from_env({}, top_k=3, top_k_single=2, snippet_chars=200)
-    passages = [P_AMAZON, P_TENCENT, P_AMAZON_2025]
-    a = Answerer(settings, FakeRetriever(passages), model)
-    a.ask("腾讯2024年的资本开支是多少?")
-    a.ask("阿里和腾讯2024年的资本开支分别是多少?")
-    shown = [m[1]["content"].count("》") for m in model.prompts]
-    assert shown == [2, 3]
+
+    def snippets_shown(question: str) -> int:
+        model = MockModel(["腾讯为767.6亿元[1]。"])
+        Answerer(settings, FakeRetriever([P_AMAZON, P_TENCENT, P_AMAZON_2025]), model).ask(question)
+        return len(re.findall(r"^\[\d+\]", model.prompts[0][1]["content"], re.M))
+
+    assert snippets_shown("腾讯2024年的资本开支是多少?") == 1  # [1] names 腾讯 and a 2024 figure
+    assert snippets_shown("2024年谁的资本开支最多?") == 2  # no snippet names who: a second one
+    # several parts: snippets until every part is answered (a third would only cost time)
+    assert snippets_shown("阿里和腾讯2024年的资本开支分别是多少?") == 1  # one sentence has both
+    assert snippets_shown("微软和腾讯2024年的资本开支分别是多少?") == 2
+
+
+def test_a_snippet_never_repeats_a_sentence_an_earlier_one_shows():
+    shared = "2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元。"
+    first = Passage("a-0", "000_x.txt", "t", f"阿里加大投入。{shared}", article_id="a", end=40)
+    second = Passage(
+        "a-1", "000_x.txt", "t", f"{shared}腾讯称将继续投入。", article_id="a", start=20, end=80
+    )
+    quotes = [e.quote for e in select_evidence("腾讯2024年的资本开支", [first, second], 2, 200)]
+    assert sum(q.count(shared) for q in quotes) == 1 and "腾讯称将继续投入。" in quotes
 
 
 def test_question_words_are_never_taken_for_names(monkeypatch):
@@ -355,3 +385,15 @@ def test_question_words_are_never_taken_for_names(monkeypatch):
     tagged = [Pair("星河云", "nt"), Pair("计划", "n"), Pair("投资", "vn"), Pair("多少钱", "nr")]
     monkeypatch.setattr(jieba.posseg, "cut", lambda text: iter(tagged))
     assert question_entities("星河云计划投资多少钱建设数据中心?") == ["星河云"]
+
+
+def test_an_answer_counted_in_another_unit_than_asked_is_read_again():
+    battery = Passage(
+        "c-0", "000_x.txt", "生物电池", "电池可稳定输出450毫伏电压,并实现长达10次完整的供能循环。"
+    )
+    a, _ = answerer(
+        ["电池输出450毫伏电压[1]。", "电池可实现10次供能循环[1]。"], passages=(battery,)
+    )
+    ans = a.ask("电池能实现多少次完整的供能循环?")
+    assert "10次" in ans.text and "450" not in ans.text
+    assert any("asks for a figure in 次" in n for n in ans.notes)

@@ -36,6 +36,16 @@ def test_follow_up_uses_the_conversation(warm_rag):
     assert "767.6亿元" in answer.text and AMAZON in [c.source for c in answer.citations]
 
 
+def test_follow_up_with_a_pronoun_is_rewritten_by_the_model(warm_rag):
+    history = [
+        {"role": "user", "content": "深圳先进院研制的微型生物电池可以稳定输出多少电压?"},
+        {"role": "assistant", "content": "这块微型生物电池可稳定输出450毫伏电压[1]。"},
+    ]
+    answer = warm_rag.ask("它的直径是多少?", history)
+    assert "电池" in answer.standalone_question
+    assert "20毫米" in answer.text and AMAZON in [c.source for c in answer.citations]
+
+
 def test_english_question_gets_an_english_answer_citing_chinese_passages(warm_rag):
     answer = warm_rag.ask("Which chip is iFlytek's Feixing-2 computing platform built on?")
     assert not answer.abstained
