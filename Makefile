@@ -5,7 +5,7 @@ VENV    ?= .venv
 BIN      = $(VENV)/bin
 PIP      = $(BIN)/pip
 
-.PHONY: install serve ingest ask test lint format eval bench soak clean
+.PHONY: install serve ingest ask test lint format eval bench prefill soak clean
 
 $(BIN)/rag: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,9 @@ eval: install
 
 bench: install
 	$(BIN)/python bench/bench.py
+
+prefill: install
+	$(BIN)/python bench/prefill.py
 
 soak: install
 	$(BIN)/python bench/soak.py

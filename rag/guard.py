@@ -272,30 +272,38 @@ def numbers_from_other_periods(
     return off
 
 
-# Units a "多少X / 几X" question fixes: an answer's figure must be counted in them. Only units
-# with one reading ("多少人" may be answered in 名 or 位, "几个" in 家, so those are left out).
+# Units a "多少X / 几X" question fixes: an answer's figure must be counted in them. Units with
+# one reading must appear; a counter word ("多少个" may be answered "3家", "多少人" "300名")
+# only has to when the answer's figure is bare ("34[1]" for "多少个").
 _UNITS = "次|倍|岁|小时|分钟|秒|天|公里|千米|米|吨|千瓦时|千瓦|兆瓦|吉瓦|瓦|毫伏|伏|摄氏度"
-_ASKED_UNIT = re.compile(rf"(?:多少|几)({_UNITS})")
+_COUNTERS = "个|家|人|名|位|项|款|条|台|座|张|篇|本|辆|架|艘|所|颗|块"
+_ASKED_UNIT = re.compile(rf"(?:多少|几)({_UNITS}|{_COUNTERS})")
+_BARE_NUMBER = re.compile(r"\d(?![\d.,%\u4e00-\u9fffA-Za-z])")
 
 
 def missing_asked_unit(answer: str, cited: str, question: str) -> str:
     """The unit the question asks for ("多少次" → 次) when the answer gives figures but none
     in it while the cited text has one; "" otherwise.
 
-    >>> text = "电池可稳定输出450毫伏电压,并实现长达10次完整的供能循环。"
+    >>> text = "电池可稳定输出450毫伏电压,并实现长达10次完整的供能循环。全省已涌现34个大模型。"
     >>> missing_asked_unit("450毫伏电压[1]", text, "能实现多少次循环?")
     '次'
     >>> missing_asked_unit("可实现10次循环[1]", text, "能实现多少次循环?")
     ''
+    >>> missing_asked_unit("34[1]", text, "已涌现多少个大模型?"), missing_asked_unit("34家[1]", text, "多少个?")
+    ('个', '')
     """
     m = _ASKED_UNIT.search(normalize_unicode(question))
     if not m:
         return ""
-    counted = re.compile(rf"\d\s*(?:万|亿|余|多)*\s*{m.group(1)}")
+    unit = m.group(1)
+    counted = re.compile(rf"\d\s*(?:万|亿|余|多)*\s*{unit}")
     body = normalize_unicode(strip_markers(answer))
     if not extract_numbers(body) or counted.search(body):
         return ""  # no figure at all (a refusal, a name), or the asked one is there
-    return m.group(1) if counted.search(normalize_unicode(cited)) else ""
+    if unit in _COUNTERS.split("|") and not _BARE_NUMBER.search(body):
+        return ""  # counted in another word, which may be right
+    return unit if counted.search(normalize_unicode(cited)) else ""
 
 
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
