@@ -232,40 +232,33 @@ def test_a_figure_for_another_year_is_rejected_by_the_guard():
     assert any("another year or period" in n for n in ans.notes)
 
 
+ALIBABA_TURNS = [
+    {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
+    {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
+]
+
+
 def test_followup_is_rewritten_before_retrieval():
     a, model = answerer(["腾讯2024年的资本开支是多少?", "腾讯2024年的资本开支为767.6亿元[2]。"])
-    history = [
-        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
-        {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
-    ]
-    ans = a.ask("另一家公司腾讯的呢?", history)
+    ans = a.ask("另一家公司腾讯的呢?", ALIBABA_TURNS)
     assert ans.standalone_question == "腾讯2024年的资本开支是多少?"
     rewrite_prompt = model.prompts[0][-1]["content"]  # the user turn holds the dialogue
     assert "阿里巴巴2024年的资本开支是多少" in rewrite_prompt and "腾讯的呢" in rewrite_prompt
     assert "767.6亿元" in ans.text
 
 
-def test_what_about_x_takes_the_place_of_the_name_asked_before_without_the_model():
+@pytest.mark.parametrize(
+    "question, standalone",
+    [
+        ("那腾讯呢?", "腾讯2024年的资本开支是多少?"),  # takes the place of the name asked before
+        ("腾讯2024年全年的资本开支是多少?", "腾讯2024年全年的资本开支是多少?"),  # stands alone
+    ],
+)
+def test_no_rewrite_call_for_what_about_x_or_a_standalone_question(question, standalone):
     # the model gets no rewrite call: its only queued reply is the answer
     a, model = answerer(["腾讯2024年的资本开支为767.6亿元[2]。"])
-    history = [
-        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
-        {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
-    ]
-    ans = a.ask("那腾讯呢?", history)
-    assert ans.standalone_question == "腾讯2024年的资本开支是多少?"
-    assert len(model.prompts) == 1 and "767.6亿元" in ans.text
-
-
-def test_standalone_question_is_not_rewritten_even_with_history():
-    # the model gets no rewrite call: its only queued reply is the answer
-    a, model = answerer(["腾讯2024年的资本开支为767.6亿元[2]。"])
-    history = [
-        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
-        {"role": "assistant", "content": "阿里巴巴为725.13亿元[1]。"},
-    ]
-    ans = a.ask("腾讯2024年全年的资本开支是多少?", history)
-    assert ans.standalone_question == "腾讯2024年全年的资本开支是多少?"
+    ans = a.ask(question, ALIBABA_TURNS)
+    assert ans.standalone_question == standalone
     assert len(model.prompts) == 1 and "767.6亿元" in ans.text
 
 

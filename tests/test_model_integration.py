@@ -26,24 +26,32 @@ def test_question_about_something_not_in_the_articles_abstains(warm_rag):
     assert "资料中没有找到答案" in answer.text
 
 
-def test_follow_up_uses_the_conversation(warm_rag):
-    history = [
-        {"role": "user", "content": "阿里巴巴2024年的资本开支是多少?"},
-        {"role": "assistant", "content": "阿里巴巴2024年的资本开支为725.13亿元[1]。"},
-    ]
-    answer = warm_rag.ask("那腾讯呢?", history)
-    assert "腾讯" in answer.standalone_question
-    assert "767.6亿元" in answer.text and AMAZON in [c.source for c in answer.citations]
-
-
-def test_follow_up_with_a_pronoun_is_rewritten_by_the_model(warm_rag):
-    history = [
-        {"role": "user", "content": "深圳先进院研制的微型生物电池可以稳定输出多少电压?"},
-        {"role": "assistant", "content": "这块微型生物电池可稳定输出450毫伏电压[1]。"},
-    ]
-    answer = warm_rag.ask("它的直径是多少?", history)
-    assert "电池" in answer.standalone_question
-    assert "20毫米" in answer.text and AMAZON in [c.source for c in answer.citations]
+@pytest.mark.parametrize(
+    "first, reply, follow_up, named, expected",
+    [
+        # "那X呢?": the name takes the place of the one asked before, no model call
+        (
+            "阿里巴巴2024年的资本开支是多少?",
+            "阿里巴巴2024年的资本开支为725.13亿元[1]。",
+            "那腾讯呢?",
+            "腾讯",
+            "767.6亿元",
+        ),
+        # a pronoun: the model rewrites the question
+        (
+            "深圳先进院研制的微型生物电池可以稳定输出多少电压?",
+            "这块微型生物电池可稳定输出450毫伏电压[1]。",
+            "它的直径是多少?",
+            "电池",
+            "20毫米",
+        ),
+    ],
+)
+def test_follow_up_uses_the_conversation(warm_rag, first, reply, follow_up, named, expected):
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": reply}]
+    answer = warm_rag.ask(follow_up, history)
+    assert named in answer.standalone_question
+    assert expected in answer.text and AMAZON in [c.source for c in answer.citations]
 
 
 def test_english_question_gets_an_english_answer_citing_chinese_passages(warm_rag):
