@@ -106,12 +106,9 @@ class Answerer:
 
     @staticmethod
     def _task(name: str, user: str) -> list[dict]:
-        """A helper task's messages: its fixed instructions (``<name>_system``) as the system
-        turn, so llama.cpp keeps them cached and only ``user`` is read each time."""
-        return [
-            {"role": "system", "content": render(f"{name}_system")},
-            {"role": "user", "content": user},
-        ]
+        """Instructions ``<name>_system`` as a system turn (kept in the KV cache), then ``user``."""
+        system = {"role": "system", "content": render(f"{name}_system")}
+        return [system, {"role": "user", "content": user}]
 
     def messages(
         self, question: str, evidence: list[Evidence], lang: str, system: str = "answer_system"
@@ -159,8 +156,7 @@ class Answerer:
         else:
             # one thing asked: two snippets hold it, and every snippet costs ~1.5 s of prefill
             k = s.top_k if lang == "en" or asks_several(query) else min(s.top_k, s.top_k_single)
-            # every snippet of a question of several parts may hold one part: full windows;
-            # those after [1] of a single-ask question are fallbacks: shorter, or none at all
+            # after [1], a single-ask question's snippets are fallbacks: shorter, or none at all
             single = k < s.top_k
             later = s.later_snippet_chars if single else None
             evidence = select_evidence(query, passages, k, s.snippet_chars, later_limit=later)
@@ -329,13 +325,9 @@ class Answerer:
         if away:
             answer.notes.append(f"guard: {away} belong to another entity in the cited passages")
             return None
-        unit = (
-            missing_asked_unit(fixed, "\n".join(cited.values()), question) if lang == "zh" else ""
-        )
+        unit = lang == "zh" and missing_asked_unit(fixed, "\n".join(cited.values()), question)
         if unit:
-            answer.notes.append(
-                f"guard: the question asks for a figure in {unit}, the answer has none"
-            )
+            answer.notes.append(f"guard: the question asks for a figure in {unit}, none given")
             return None
         # sentence by sentence, in article order: the title line would break "…第四季度…。期内…"
         cited_texts = {n + 1: evidence[idx].passage.text for n, idx in enumerate(order)}
