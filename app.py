@@ -5,7 +5,7 @@ The page lives in ``rag/ui.py`` (``build_app()`` returns the Gradio Blocks).
 
 import sys
 
-from rag import ui
+import rag.ui.app as ui
 
 if __name__ == "__main__":
     sys.exit(ui.main())

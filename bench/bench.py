@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag import metrics as M  # noqa: E402
-from rag.evaluate import load_set, stratified  # noqa: E402
+import rag.eval.metrics as M  # noqa: E402
+from rag.eval.run import load_set, stratified  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -48,8 +48,8 @@ def cold_start(question: str, home: Path) -> float:
 
 def index_build(settings) -> float:
     """Seconds to clean, chunk, embed and index the seeds into an empty store (+ BM25)."""
-    from rag.index import PassageStore
-    from rag.retrieval import HybridRetriever
+    from rag.index.retrieve import HybridRetriever
+    from rag.index.store import PassageStore
 
     with tempfile.TemporaryDirectory() as tmp:
         s = settings.replace(home=Path(tmp))
@@ -105,11 +105,12 @@ def levers(settings, answerer, items: list[dict], single: list[dict], helped: li
     thing; ``helped``: follow-ups and English questions (a rewrite or translation runs first).
     """
     import shutil
+    from unittest.mock import patch  # a lever switched off is restored even when a run fails
 
-    from rag import answer as answer_module
-    from rag.answer import Answerer
-    from rag.prompts import render as render_prompt
-    from rag.retrieval import HybridRetriever
+    import rag.answer.pipeline as answer_module
+    from rag.answer.pipeline import Answerer
+    from rag.index.retrieve import HybridRetriever
+    from rag.models.prompts import render as render_prompt
 
     def ttft(a, qs) -> tuple[float, float]:
         runs = [a.ask(it["question"], it["history"]) for it in qs]
@@ -118,10 +119,8 @@ def levers(settings, answerer, items: list[dict], single: list[dict], helped: li
     out: dict[str, object] = {}
     model = answerer.model
     out["pinned system-prompt cache (default)"] = ttft(answerer, items)
-    pinned = model._prepare_cache
-    model._prepare_cache = lambda messages: model.llm.reset()  # no KV reuse at all
-    out["no KV-cache reuse"] = ttft(answerer, items)
-    model._prepare_cache = pinned
+    with patch.object(model, "_prepare_cache", lambda messages: model.llm.reset()):  # no reuse
+        out["no KV-cache reuse"] = ttft(answerer, items)
 
     def ttft_after_other_prompt(qs, keep_snapshots: bool) -> tuple[float, float]:
         """Each question right after a call with another system turn (a re-read, a judge)."""
@@ -158,29 +157,23 @@ def levers(settings, answerer, items: list[dict], single: list[dict], helped: li
     )
 
     out["single-ask: one snippet when [1] answers alone (default)"] = ttft(answerer, single)
-    alone = answer_module.answers_alone
-    answer_module.answers_alone = lambda question, e: False
-    out["single-ask: always two snippets"] = ttft(answerer, single)
-    answer_module.answers_alone = alone
+    with patch.object(answer_module, "answers_alone", lambda q, e: False):
+        out["single-ask: always two snippets"] = ttft(answerer, single)
 
     follow_ups = [it for it in helped if it["history"]]
     out["follow-up: 那X呢 swapped into the last question (default)"] = ttft(answerer, follow_ups)
-    swap = answer_module.swap_follow_up
-    answer_module.swap_follow_up = lambda previous, follow_up: None  # the model rewrites all
-    out["follow-up: every one rewritten by the model"] = ttft(answerer, follow_ups)
+    # the model rewrites every follow-up (no 那X呢 swap) in both rewrite/translate rows below
+    with patch.object(answer_module, "swap_follow_up", lambda previous, follow_up: None):
+        out["follow-up: every one rewritten by the model"] = ttft(answerer, follow_ups)
+        out["rewrite/translate: instructions cached as a system turn (default)"] = ttft(
+            answerer, helped
+        )
 
-    out["rewrite/translate: instructions cached as a system turn (default)"] = ttft(
-        answerer, helped
-    )
-    task = Answerer._task
-    Answerer._task = staticmethod(
-        lambda name, user: [
-            {"role": "user", "content": render_prompt(f"{name}_system") + "\n" + user}
-        ]
-    )
-    out["rewrite/translate: instructions read with each question"] = ttft(answerer, helped)
-    Answerer._task = task
-    answer_module.swap_follow_up = swap
+        def instructions_in_user_turn(name: str, user: str) -> list[dict]:
+            return [{"role": "user", "content": render_prompt(f"{name}_system") + "\n" + user}]
+
+        with patch.object(answer_module, "task_messages", instructions_in_user_turn):
+            out["rewrite/translate: instructions read with each question"] = ttft(answerer, helped)
 
     store = answerer.retriever.store
     t0 = time.perf_counter()
@@ -190,7 +183,7 @@ def levers(settings, answerer, items: list[dict], single: list[dict], helped: li
     t0 = time.perf_counter()
     HybridRetriever(settings, store)
     out["retriever start, BM25 rebuilt (s)"] = time.perf_counter() - t0
-    from rag.embed import _cached_query
+    from rag.index.embed import _cached_query
 
     _cached_query.cache_clear()
     q = items[0]["question"]
@@ -255,7 +248,8 @@ def main() -> int:
     result["ours"] = run_questions("ours", answerer.ask, items)
     result["prefill_tok_s_after"] = prefill_rate(answerer.model)
     if not args.skip_levers:
-        from rag.questions import asks_several, is_english
+        from rag.answer.question import asks_several
+        from rag.answer.terms import is_english
 
         plain = [it for it in items if it["answerable"] and not it["history"]]
         single = [
@@ -266,7 +260,7 @@ def main() -> int:
         helped = [it for it in items if it["history"] or is_english(it["question"])]
         result["levers"] = levers(settings, answerer, plain[:5], single[:5], helped[:4])
     if not args.skip_baseline:
-        from rag.baseline import BaselinePipeline
+        from rag.eval.baseline import BaselinePipeline
 
         t1 = time.perf_counter()
         base = BaselinePipeline(Path(settings.seeds), retriever.store.embedder, get_model(settings))

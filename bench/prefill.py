@@ -41,8 +41,8 @@ USER = (
 
 def answer_turns() -> tuple[str, str]:
     """The answer prompt's system turn and a typical user turn, in Qwen's chat format."""
-    from rag.prompts import load_prompt
-    from rag.questions import ABSTAIN
+    from rag.answer.question import ABSTAIN
+    from rag.models.prompts import load_prompt
 
     system = load_prompt("answer_system_zh").render(abstain=ABSTAIN["zh"])
     return (
@@ -75,7 +75,7 @@ def main() -> int:
     from llama_cpp import Llama
 
     from rag.config import get_settings
-    from rag.modelfile import assemble_default_model
+    from rag.models.modelfile import assemble_default_model
 
     settings = get_settings()
     path = assemble_default_model(settings.model_dir)

@@ -16,11 +16,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag import metrics as M  # noqa: E402
+import rag.eval.metrics as M  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.evaluate import load_set  # noqa: E402
-from rag.index import PassageStore  # noqa: E402
-from rag.retrieval import HybridRetriever  # noqa: E402
+from rag.eval.run import load_set  # noqa: E402
+from rag.index.retrieve import HybridRetriever  # noqa: E402
+from rag.index.store import PassageStore  # noqa: E402
 
 VARIANTS = [
     # (label, embedder, mode, fusion, bm25 weight)

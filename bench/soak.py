@@ -2,7 +2,7 @@
 
     python bench/soak.py [--clients 4] [--questions 3] [--max-seconds 600] [--url URL]
 
-Without ``--url`` it starts the page (``rag.ui``) as a subprocess on a free 127.0.0.1 port,
+Without ``--url`` it starts the page (``rag.ui.app``) as a subprocess on a free 127.0.0.1 port,
 on a temporary data dir with the default model linked from the cache and the seeds indexed
 on first use (``--home`` to use another data dir), and stops it at the end. One warm-up
 question (not counted) loads the model and the index first.
@@ -113,7 +113,7 @@ def prepare_home(home: Path) -> None:
 
 def start_server(home: Path, port: int, log: Path) -> subprocess.Popen:
     env = dict(os.environ, RAG_HOME=str(home), PYTHONUNBUFFERED="1")
-    code = "import sys; from rag.ui import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from rag.ui.app import main; sys.exit(main(sys.argv[1:]))"
     with open(log, "wb") as out:
         return subprocess.Popen(
             [sys.executable, "-c", code, "--host", "127.0.0.1", "--port", str(port)],

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rag.config import Settings, get_settings
-from rag.ingest import load_articles
+from rag.ingest.load import load_articles
 from rag.records import Answer, Article, Citation, Passage
 
 __all__ = [

@@ -26,7 +26,7 @@ def _apply_overrides(pairs: list[str]) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.index import PassageStore, wipe_index
+    from rag.index.store import PassageStore, wipe_index
 
     settings = get_settings()
     if args.rebuild:
@@ -73,8 +73,8 @@ def print_report(report) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.modelfile import ModelError
-    from rag.questions import QuestionError
+    from rag.answer.question import QuestionError
+    from rag.models.modelfile import ModelError
     from rag.runtime import get_answerer
 
     question = " ".join(args.question)
@@ -109,7 +109,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.ui import launch
+    from rag.ui.app import launch
 
     launch(host=args.host, port=args.port)
     return 0
@@ -118,7 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from rag.evaluate import main as eval_main
+    from rag.eval.run import main as eval_main
 
     with logging_redirect_tqdm():  # per-answer log lines above the progress bar, not through it
         return eval_main(args)
@@ -181,9 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.index import StoreError
-    from rag.ingest import IngestError
-    from rag.modelfile import ModelError
+    from rag.index.store import StoreError
+    from rag.ingest.read import IngestError
+    from rag.models.modelfile import ModelError
 
     args = build_parser().parse_args(argv)
     try:

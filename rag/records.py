@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,6 @@ class Article:
 
     @property
     def id(self) -> str:
-        from rag.ingest import article_id  # local import: records stay dependency-free
-
         return article_id(self)
 
 
@@ -80,6 +80,30 @@ class Citation:
         return asdict(self)
 
 
+class VerdictKind(StrEnum):
+    """Why a check rejected a claim of an answer (``rag.answer.checks``)."""
+
+    UNGROUNDED_NUMBER = "ungrounded_number"  # a figure absent from the passages it cites
+    OTHER_ENTITY = "other_entity"  # the cited passage says it of someone else
+    WRONG_SCALE = "wrong_scale"  # an English amount at another scale than the passage's
+    MISSING_UNIT = "missing_unit"  # not counted in the unit the question asks for
+    OTHER_PERIOD = "other_period"  # the passage states it for another year or period
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A check's finding about one claim: the span judged and the passage [n] it cites."""
+
+    kind: VerdictKind
+    claim: str  # the answer span judged (a figure, or the whole sentence)
+    passage: int | None  # the marker number of the cited passage, None when uncited
+    reason: str
+
+    def __str__(self) -> str:
+        where = f" [{self.passage}]" if self.passage else ""
+        return f"{self.kind}: {self.claim}{where}: {self.reason}"
+
+
 @dataclass
 class Answer:
     """What ``rag.ask`` returns: text with inline [n] markers and exactly the cited passages."""
@@ -90,7 +114,8 @@ class Answer:
     question: str = ""
     standalone_question: str = ""  # the follow-up rewritten for retrieval
     passages: list[Passage] = field(default_factory=list)  # what retrieval returned
-    notes: list[str] = field(default_factory=list)  # what the guard did, for eval and debugging
+    notes: list[str] = field(default_factory=list)  # what the pipeline did, for eval and debugging
+    verdicts: list[Verdict] = field(default_factory=list)  # claims the checks rejected on the way
     prompt_tokens: int = 0
     completion_tokens: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -105,3 +130,8 @@ class Answer:
         d = asdict(self)
         d.pop("passages")
         return d
+
+
+def article_id(article: Article) -> str:
+    """Stable id from the cleaned content (same text → same id, whatever the file name)."""
+    return hashlib.sha1(article.text.encode("utf-8")).hexdigest()[:16]

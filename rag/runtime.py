@@ -10,11 +10,12 @@ import logging
 import threading
 from pathlib import Path
 
-from rag.answer import Answerer
+from rag.answer.pipeline import Answerer
 from rag.config import Settings, get_settings
-from rag.index import PassageStore
-from rag.llm import ChatModel, load_model
-from rag.retrieval import HybridRetriever
+from rag.index.retrieve import HybridRetriever
+from rag.index.store import PassageStore
+from rag.models.base import ChatModel
+from rag.models.load import load_model
 
 log = logging.getLogger(__name__)
 _lock = threading.RLock()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag import runtime
-from rag.modelfile import GGUF_NAME
+from rag.models.modelfile import GGUF_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -95,7 +95,7 @@ def model_dir(tmp_path_factory) -> Path:
     Reuses an already assembled copy from the user's cache when there is one (same hash
     stamp), so a developer's test run does not write another 1.1 GB.
     """
-    from rag.modelfile import assemble_default_model
+    from rag.models.modelfile import assemble_default_model
 
     cache = (
         Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag-zh-news" / "models"
@@ -134,7 +134,7 @@ def indexed_home(tmp_path_factory, model_dir) -> Path:
     home = tmp_path_factory.mktemp("indexed-home")
     _link_model(home, model_dir)
     from rag.config import Settings
-    from rag.index import PassageStore
+    from rag.index.store import PassageStore
 
     PassageStore(Settings.from_env({}, home=home)).sync([SEEDS], progress=False)
     return home

@@ -8,14 +8,16 @@ import re
 
 import pytest
 
-from rag.answer import Answerer
-from rag.citations import find_markers, parse_citations, split_answer_sentences
+from rag.answer.attach import attach_missing_citations, repoint_citations
+from rag.answer.checks import CHECKS, NumbersInCitedPassages, draft, run_checks
+from rag.answer.citations import find_markers, parse_citations, split_answer_sentences
+from rag.answer.evidence import Evidence
+from rag.answer.pipeline import Answerer
+from rag.answer.question import QuestionError, analyse_question, clean_question, is_refusal
+from rag.answer.snippets import select_evidence
 from rag.config import Settings
-from rag.evidence import Evidence, select_evidence
-from rag.guard import attach_missing_citations, check_answer, repoint_citations
-from rag.llm import MockModel
-from rag.questions import QuestionError, clean_question, is_refusal
-from rag.records import Passage
+from rag.models.base import MockModel
+from rag.records import Passage, VerdictKind
 
 P_AMAZON = Passage(
     "a-000",
@@ -43,7 +45,8 @@ P_AMAZON_2025 = Passage(
 
 
 class FakeRetriever:
-    """Returns fixed passages; the answer step only needs search(), passages and store.embedder."""
+    """Returns fixed passages: the retriever surface the answer step uses (search, neighbours,
+    passages), without an index or embedder."""
 
     def __init__(self, passages):
         self._passages = passages
@@ -52,6 +55,9 @@ class FakeRetriever:
 
     def search(self, question, k=5, mode="hybrid"):
         return self._passages[:k]
+
+    def neighbours(self, passage):
+        return []
 
 
 def answerer(replies, passages=(P_AMAZON, P_TENCENT, P_AMAZON_2025)):
@@ -96,22 +102,42 @@ def test_marker_after_full_stop_belongs_to_the_sentence():
 # ---------------------------------------------------------------- guard
 
 
+Q_AMAZON = "2024年亚马逊的资本支出是多少?"
+
+
 def test_guard_accepts_grounded_and_flags_ungrounded_numbers():
-    assert check_answer("亚马逊为777亿美元[1]。", {1: P_AMAZON.text}).ok
-    result = check_answer("亚马逊为800亿美元[1]。", {1: P_AMAZON.text})
-    assert not result.ok and result.ungrounded == ["800"]
+    assert run_checks(draft("亚马逊为777亿美元[1]。", Q_AMAZON, {1: P_AMAZON.text})) == []
+    [verdict] = run_checks(draft("亚马逊为800亿美元[1]。", Q_AMAZON, {1: P_AMAZON.text}))
+    assert (verdict.kind, verdict.claim, verdict.passage) == (
+        VerdictKind.UNGROUNDED_NUMBER,
+        "800",
+        1,
+    )
 
 
 def test_guard_flags_number_without_citation():
-    result = check_answer("亚马逊为777亿美元。", {1: P_AMAZON.text})
-    assert result.uncited and not result.ok
+    [verdict] = run_checks(draft("亚马逊为777亿美元。", Q_AMAZON, {1: P_AMAZON.text}))
+    assert verdict.kind == VerdictKind.UNGROUNDED_NUMBER and verdict.passage is None
 
 
 def test_guard_allows_scaled_numbers_only_for_english():
-    assert check_answer(
-        "Amazon spent 77.7 billion dollars [1].", {1: P_AMAZON.text}, scaled=True
-    ).ok
-    assert not check_answer("亚马逊为77.7亿美元[1]。", {1: P_AMAZON.text}).ok
+    english = draft(
+        "Amazon spent 77.7 billion dollars [1].", "How much did Amazon spend?", {1: P_AMAZON.text}
+    )
+    assert english.question.lang == "en" and run_checks(english) == []
+    chinese = draft("亚马逊为77.7亿美元[1]。", Q_AMAZON, {1: P_AMAZON.text})
+    assert [v.kind for v in run_checks(chinese)] == [VerdictKind.UNGROUNDED_NUMBER]
+
+
+def test_every_check_has_its_own_verdict_kind():
+    kinds = [check.kind for check in CHECKS]
+    assert len(set(kinds)) == len(kinds) == len(VerdictKind)
+
+
+def test_a_list_of_checks_can_be_narrowed():
+    wrong = draft("亚马逊为800亿美元[1]。", Q_AMAZON, {1: P_AMAZON.text})
+    assert run_checks(wrong, checks=[]) == []
+    assert len(run_checks(wrong, checks=[NumbersInCitedPassages()])) == 1
 
 
 def test_wrong_citation_is_repointed_to_the_passage_with_the_number():
@@ -229,7 +255,7 @@ def test_a_figure_for_another_year_is_rejected_by_the_guard():
     )
     ans = a.ask("亚马逊2025年的资本支出预计是多少?")
     assert "777" not in ans.text or ans.abstained
-    assert any("another year or period" in n for n in ans.notes)
+    assert VerdictKind.OTHER_PERIOD in {v.kind for v in ans.verdicts}
 
 
 ALIBABA_TURNS = [
@@ -299,7 +325,7 @@ def test_evidence_skips_overlapping_chunks_and_puts_the_likely_answer_first():
         "a-009", "000_x.txt", "t", "重叠的段落。", article_id="a", start=110, end=130
     )
     chosen = select_evidence(
-        "腾讯2024年的资本开支是多少?",
+        analyse_question("腾讯2024年的资本开支是多少?"),
         [P_AMAZON, P_TENCENT, overlapping, P_AMAZON_2025],
         k=3,
         limit=100,
@@ -312,7 +338,7 @@ def test_token_counts_are_per_call_under_concurrency():
     # last_usage belongs to whichever call ran last; each caller's own Usage must not mix
     import threading
 
-    from rag.llm import MockModel, Usage
+    from rag.models.base import MockModel, Usage
 
     model = MockModel(["a" * 5, "b" * 7] * 20)
     results: list[tuple[int, Usage]] = []
@@ -332,11 +358,12 @@ def test_token_counts_are_per_call_under_concurrency():
 
 
 def test_an_amount_before_the_name_or_of_another_scale_is_no_conflict():
-    from rag.conflicts import find_other_versions
+    from rag.answer.conflicts import find_other_versions
 
     other = Passage("b-0", "001_y.txt", "u", "百度宣布将16亿美元托管资金转投云计算与AI基础设施。")
     question = "吴泳铭预计未来5年全球AI的累计投入将超过多少?"
-    assert find_other_versions(question, "4万亿美元[1]", [other], {"000_x.txt"}) == []
+    q = analyse_question(question)
+    assert find_other_versions(q, "4万亿美元[1]", [other], {"000_x.txt"}) == []
 
 
 def test_snippets_shown_depend_on_what_is_asked_and_how_sure_the_best_one_is():
@@ -360,7 +387,10 @@ def test_a_snippet_never_repeats_a_sentence_an_earlier_one_shows():
     second = Passage(
         "a-1", "000_x.txt", "t", f"{shared}腾讯称将继续投入。", article_id="a", start=20, end=80
     )
-    quotes = [e.quote for e in select_evidence("腾讯2024年的资本开支", [first, second], 2, 200)]
+    quotes = [
+        e.quote
+        for e in select_evidence(analyse_question("腾讯2024年的资本开支"), [first, second], 2, 200)
+    ]
     assert sum(q.count(shared) for q in quotes) == 1 and "腾讯称将继续投入。" in quotes
 
 
@@ -369,7 +399,7 @@ def test_question_words_are_never_taken_for_names(monkeypatch):
     # as a name, and the guard then refused a correct figure as "about another entity"
     import jieba.posseg
 
-    from rag.questions import question_entities
+    from rag.answer.terms import question_entities
 
     class Pair:
         def __init__(self, word, flag):
@@ -389,4 +419,4 @@ def test_an_answer_counted_in_another_unit_than_asked_is_read_again():
     )
     ans = a.ask("电池能实现多少次完整的供能循环?")
     assert "10次" in ans.text and "450" not in ans.text
-    assert any("asks for a figure in 次" in n for n in ans.notes)
+    assert [(v.kind, v.claim) for v in ans.verdicts] == [(VerdictKind.MISSING_UNIT, "次")]

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.llm import load_model
-from rag.llm_hf import TransformersModel
-from rag.llm_openai import OpenAICompatibleModel
-from rag.modelfile import ModelError
+from rag.models.hf import TransformersModel
+from rag.models.load import load_model
+from rag.models.modelfile import ModelError
+from rag.models.openai import OpenAICompatibleModel
 
 # --------------------------------------------------------------------------- transformers
 

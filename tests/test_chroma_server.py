@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.index import PassageStore, StoreError, open_client, wipe_index
+from rag.index.store import PassageStore, StoreError, open_client, wipe_index
 from tests.conftest import AMAZON, SEEDS
 
 pytestmark = pytest.mark.server
@@ -96,8 +96,8 @@ def chroma_url(tmp_path_factory) -> str:
 
 @pytest.mark.timeout(300)
 def test_sync_query_and_reopen_through_the_server(chroma_url, monkeypatch):
-    from rag.embed import USEEmbedding
-    from rag.retrieval import HybridRetriever
+    from rag.index.embed import USEEmbedding
+    from rag.index.retrieve import HybridRetriever
 
     monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
     settings = Settings.from_env()

@@ -1,6 +1,6 @@
 """Every defect class of dirty scraped text, on small fixtures."""
 
-from rag.clean import (
+from rag.ingest.clean import (
     clean_text,
     cut_site_chrome,
     cut_spam_tail,
@@ -12,7 +12,7 @@ from rag.clean import (
     to_simplified,
     traditional_ratio,
 )
-from rag.washed import is_washed, repair_washed_text, washed_score
+from rag.ingest.washed import is_washed, repair_washed_text, washed_score
 
 
 def test_pinyin_annotations_removed_real_parentheses_kept():

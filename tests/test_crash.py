@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.index import PassageStore
-from rag.ingest import chunk_article, load_file
+from rag.index.store import PassageStore
+from rag.ingest.chunk import chunk_article
+from rag.ingest.load import load_file
 from tests.conftest import REPO, SEEDS, run_rag
 
 pytestmark = pytest.mark.timeout(600)

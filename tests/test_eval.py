@@ -6,10 +6,19 @@ from argparse import Namespace
 
 import pytest
 
-from rag import metrics as M
-from rag.evaluate import ItemResult, aggregate, stratified
+import rag.eval.metrics as M
+from rag.eval.claims import (
+    claims,
+    is_latin,
+    numbers_in,
+    says_not_found,
+    sentences,
+    ungrounded,
+    value_in,
+)
+from rag.eval.report import compare_reports, render_markdown
+from rag.eval.run import ItemResult, aggregate, stratified
 from rag.records import Answer, Citation
-from rag.report import compare_reports, render_markdown
 
 YES = lambda claim, premise: claim.rstrip("。.") in premise  # noqa: E731  a substring "judge"
 
@@ -46,6 +55,49 @@ def test_ungrounded_numbers_and_citation_hit():
     assert M.ungrounded_numbers("亚马逊780亿美元[1]。", {1: "亚马逊777亿美元"}) == 1
     assert M.citation_hit(["000_a.txt"], ["000_a.txt"]) == 1.0
     assert M.citation_hit(["001_b.txt"], ["000_a.txt"]) == 0.0
+
+
+def test_claims_number_in_an_uncited_passage_is_ungrounded():
+    # the figure is among the passages shown, so a check over all of them would pass,
+    # but the sentence cites [1], which does not hold it
+    cited = {1: "上半年全市降雨量为215毫米。", 2: "下半年全市降雨量为180毫米。"}
+    answer = "上半年降雨215毫米[1]。下半年降雨180毫米[1]。"
+    assert ungrounded(answer, cited) == ["180"]
+    assert M.ungrounded_numbers(answer, cited) == 1
+    assert ungrounded("上半年降雨215毫米[1]。下半年降雨180毫米[2]。", cited) == []
+
+
+def test_claims_values_thousands_separators_and_full_width_digits():
+    assert numbers_in("医院共有1,050张床位,同比增长3.5%") == ["1050", "3.5"]
+    assert numbers_in("１２,０００人次") == ["12000"]
+    assert numbers_in("2023,2024两年") == ["2023", "2024"]
+    assert value_in("1050", "医院共有1,050张床位") and value_in("1,050", "共1050.0张")
+    assert ungrounded("医院共有1050张床位[1]。", {1: "全院床位1,050张"}) == []
+    assert not value_in("105", "全院床位1,050张")
+    assert value_in("2.15", "全市人口215万", scaled=True)
+    assert not value_in("2.15", "全市人口215万")
+
+
+def test_claims_markers_questions_and_list_labels():
+    # a sentence with a number and no marker grounds nothing; the question's numbers are free
+    assert ungrounded("球队2023年进了61球。", {}) == ["2023", "61"]
+    assert ungrounded("球队2023年进了61球[1]。", {1: "该队本季进61球"}, "2023年进了几球?") == []
+    # a marker pointing at no passage grounds nothing
+    assert ungrounded("进了61球[4]。", {1: "进61球"}) == ["61"]
+    # "1. " numbers a list item, "3.5" opening a sentence is a figure
+    assert ungrounded("1. 场均进球2.1个[1]", {1: "场均2.1个进球"}) == []
+    assert ungrounded("3.5米高的看台[1]。", {1: "看台高5米"}) == ["3.5"]
+    assert sentences("主队领先。[1]客队扳平[2]。") == ["主队领先。[1]", "客队扳平[2]。"]
+    assert [c.cites for c in claims("甲[2][1]。乙[1, 3]。丙。")] == [(2, 1), (1, 3), ()]
+    assert ungrounded("The club scored 61 goals [1].", {1: "该队进61球"}, scaled=True) == []
+
+
+def test_says_not_found_and_is_latin():
+    assert says_not_found("资料中没有找到答案。") and says_not_found("The articles do not say.")
+    assert says_not_found("资料未提及该医院的床位数。")
+    assert not says_not_found("医院新增床位300张[1]。")
+    assert not says_not_found("资料中没有找到答案。" + "但" * 100)
+    assert is_latin("How much rain fell in July?") and not is_latin("7月降雨多少?")
 
 
 def test_aggregate_and_markdown_report(tmp_path):
@@ -107,7 +159,7 @@ def test_citation_record_roundtrip():
 @pytest.mark.model
 @pytest.mark.timeout(900)
 def test_five_item_eval_with_the_real_model(warm_rag, tmp_path):
-    from rag.evaluate import main
+    from rag.eval.run import main
 
     args = Namespace(
         compare=None,

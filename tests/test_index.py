@@ -3,9 +3,10 @@
 import pytest
 
 from rag.config import Settings
-from rag.index import PassageStore, StoreError, wipe_index
-from rag.ingest import chunk_article, load_file
-from rag.retrieval import HybridRetriever
+from rag.index.retrieve import HybridRetriever
+from rag.index.store import PassageStore, StoreError, wipe_index
+from rag.ingest.chunk import chunk_article
+from rag.ingest.load import load_file
 
 
 def store_for(home) -> PassageStore:

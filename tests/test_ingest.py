@@ -5,7 +5,9 @@ import re
 import pytest
 
 import rag
-from rag.ingest import chunk_article, dedupe_articles, load_file, split_articles, split_sentences
+from rag.ingest.chunk import chunk_article, split_sentences
+from rag.ingest.load import load_file
+from rag.ingest.split import dedupe_articles, split_articles
 from tests.conftest import SEEDS
 
 SPAM_WORDS = ("猜你喜欢", "上一篇", "下一篇", "特别声明", "富邦科技", "喜人奇妙夜", "发电机组")

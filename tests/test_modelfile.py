@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import modelfile
+import rag.models.modelfile as modelfile
 from rag.config import Settings
-from rag.llm import load_model
-from rag.modelfile import (
+from rag.models.load import load_model
+from rag.models.modelfile import (
     GGUF_NAME,
     GGUF_SHA256,
     GGUF_SIZE,

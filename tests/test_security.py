@@ -37,7 +37,7 @@ def test_injection_in_the_question_neither_leaks_the_prompt_nor_invents(warm_rag
     assert "严谨的新闻问答助手" not in answer.text and "规则" not in answer.text
     assert "2030" not in answer.text or answer.abstained
     cited = {c.n: c.text for c in answer.citations}
-    from rag.guard import check_answer
+    from rag.answer.checks import check_answer
 
     assert check_answer(answer.text, cited, answer.standalone_question).ok or answer.abstained
 

@@ -19,9 +19,12 @@ from types import SimpleNamespace
 import pytest
 
 import rag
-from rag import ui, ui_corpus
+import rag.ui.app as ui
+import rag.ui.chat as ui_chat
+import rag.ui.corpus as ui_corpus
+import rag.ui.render as ui_render
+from rag.answer.question import QuestionError
 from rag.config import Settings, get_settings
-from rag.questions import QuestionError
 from rag.records import Answer, Citation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,13 +77,13 @@ def amazon_answer() -> Answer:
 
 
 def test_safe_filename_keeps_only_a_harmless_basename():
-    assert ui.safe_filename("../../etc/passwd.txt") == "passwd.txt"
-    assert ui.safe_filename("..\\..\\win.ini.md") == "win.ini.md"
-    assert ui.safe_filename("星河云 数据中心?.TXT") == "星河云_数据中心.txt"
-    assert ui.safe_filename(".hidden.html") == "hidden.html"
-    assert ui.safe_filename("a\x00b<script>.txt") == "ab_script.txt"
-    assert ui.safe_filename("...txt") == "upload.txt"
-    assert ui.safe_filename("") == "upload"
+    assert ui_corpus.safe_filename("../../etc/passwd.txt") == "passwd.txt"
+    assert ui_corpus.safe_filename("..\\..\\win.ini.md") == "win.ini.md"
+    assert ui_corpus.safe_filename("星河云 数据中心?.TXT") == "星河云_数据中心.txt"
+    assert ui_corpus.safe_filename(".hidden.html") == "hidden.html"
+    assert ui_corpus.safe_filename("a\x00b<script>.txt") == "ab_script.txt"
+    assert ui_corpus.safe_filename("...txt") == "upload.txt"
+    assert ui_corpus.safe_filename("") == "upload"
 
 
 def test_save_upload_validates_type_size_and_stays_in_uploads(tmp_path):
@@ -89,28 +92,28 @@ def test_save_upload_validates_type_size_and_stays_in_uploads(tmp_path):
     src.mkdir()
     good = src / "星河 云.txt"
     good.write_text("星河云投资42亿元。", encoding="utf-8")
-    dest = ui.save_upload(good, settings)
+    dest = ui_corpus.save_upload(good, settings)
     assert dest == (tmp_path / "home" / "uploads" / "星河_云.txt").resolve()
     assert dest.read_text(encoding="utf-8") == "星河云投资42亿元。"
 
     pdf = src / "report.pdf"
     pdf.write_bytes(b"%PDF-1.4")
     with pytest.raises(ValueError, match="unsupported file type '.pdf'"):
-        ui.save_upload(pdf, settings)
+        ui_corpus.save_upload(pdf, settings)
     big = src / "big.md"
     big.write_text("长" * 200, encoding="utf-8")
     with pytest.raises(ValueError, match="limit is 100 bytes"):
-        ui.save_upload(big, settings)
+        ui_corpus.save_upload(big, settings)
     empty = src / "empty.html"
     empty.write_bytes(b"")
     with pytest.raises(ValueError, match="empty"):
-        ui.save_upload(empty, settings)
+        ui_corpus.save_upload(empty, settings)
     assert sorted(p.name for p in (tmp_path / "home" / "uploads").iterdir()) == ["星河_云.txt"]
 
 
 def test_upload_handler_copies_valid_files_and_reports_rejected_ones(tmp_path, monkeypatch):
-    from rag.index import SyncReport
-    from rag.ingest import FileReport
+    from rag.index.store import SyncReport
+    from rag.ingest.read import FileReport
 
     indexed = []
 
@@ -121,7 +124,7 @@ def test_upload_handler_copies_valid_files_and_reports_rejected_ones(tmp_path, m
         )
 
     monkeypatch.setattr(rag, "index_paths", fake_index)
-    # add_files (rag.ui_corpus) looks render_corpus up in its own module
+    # add_files (rag.ui.corpus) looks render_corpus up in its own module
     monkeypatch.setattr(ui_corpus, "render_corpus", lambda: "<corpus>")
     inbox = tmp_path / "in"
     inbox.mkdir()
@@ -129,7 +132,7 @@ def test_upload_handler_copies_valid_files_and_reports_rejected_ones(tmp_path, m
     good.write_text("# 星河云\n\n星河云投资42亿元建设数据中心。", encoding="utf-8")
     bad = inbox / "slides.pptx"
     bad.write_bytes(b"PK")
-    report, corpus = ui.add_files([str(good), str(bad)])
+    report, corpus = ui_corpus.add_files([str(good), str(bad)])
     assert indexed == [(tmp_path / "rag-home" / "uploads" / "星河云_news.md").resolve()]
     assert "rag-status-ok" in report and "星河云_news.md" in report and "3 passages added" in report
     assert "rag-status-error" in report and "unsupported file type &#x27;.pptx&#x27;" in report
@@ -137,7 +140,7 @@ def test_upload_handler_copies_valid_files_and_reports_rejected_ones(tmp_path, m
 
 
 def test_render_answer_links_every_marker_to_its_highlighted_passage():
-    out = ui.render_answer(amazon_answer(), uid="t1")
+    out = ui_render.render_answer(amazon_answer(), uid="t1")
     assert "\n" not in out  # one HTML block: Markdown must not reinterpret any of it
     assert '<a class="rag-cite" href="#src-t1-1"' in out
     assert '<a class="rag-cite" href="#src-t1-2"' in out
@@ -152,25 +155,25 @@ def test_render_answer_links_every_marker_to_its_highlighted_passage():
 
 def test_render_abstention_looks_different():
     answer = Answer(text="资料中没有找到答案。", abstained=True)
-    out = ui.render_answer(answer, uid="t2")
+    out = ui_render.render_answer(answer, uid="t2")
     assert "rag-abstained" in out and "Not found in the articles" in out
     assert "rag-cite" not in out and "rag-sources" not in out
 
 
 def test_highlight_falls_back_to_the_quote_window():
     passage = "甲说了很多。乙公司投资了很多钱。丙。"
-    spans = ui.highlight_spans(passage, "乙公司投资了很多钱。", ["乙公司投资很多[1]。"])
+    spans = ui_render.highlight_spans(passage, "乙公司投资了很多钱。", ["乙公司投资很多[1]。"])
     assert [passage[s:e] for s, e in spans] == ["乙公司投资了很多钱。"]
-    assert ui.highlight_spans(passage, "not in passage", []) == [(0, len(passage))]
+    assert ui_render.highlight_spans(passage, "not in passage", []) == [(0, len(passage))]
 
 
 def test_parse_history_accepts_json_or_list_and_keeps_text_turns():
     turns = [{"role": "user", "content": "问"}, {"role": "assistant", "content": "答[1]"}]
-    assert ui.parse_history(json.dumps(turns)) == turns
-    assert ui.parse_history(turns + [{"role": "system", "content": "x"}, "junk"]) == turns
-    assert ui.parse_history("") == [] and ui.parse_history(None) == []
+    assert ui_chat.parse_history(json.dumps(turns)) == turns
+    assert ui_chat.parse_history(turns + [{"role": "system", "content": "x"}, "junk"]) == turns
+    assert ui_chat.parse_history("") == [] and ui_chat.parse_history(None) == []
     with pytest.raises(QuestionError, match="not valid JSON"):
-        ui.parse_history("[{")
+        ui_chat.parse_history("[{")
 
 
 def test_respond_streams_then_shows_the_final_answer(monkeypatch):
@@ -183,7 +186,7 @@ def test_respond_streams_then_shows_the_final_answer(monkeypatch):
         yield amazon_answer()
 
     monkeypatch.setattr(rag, "ask_stream", fake_stream)
-    steps = list(ui.respond(AMAZON, [], []))
+    steps = list(ui_chat.respond(AMAZON, [], []))
     assert "rag-pending" in steps[0][0][-1]["content"]
     assert any(
         "rag-streaming" in s[0][-1]["content"] and "为777亿[1]" in s[0][-1]["content"]
@@ -198,7 +201,7 @@ def test_respond_streams_then_shows_the_final_answer(monkeypatch):
         {"role": "assistant", "content": amazon_answer().text},
     ]
     # a follow-up passes the earlier turns (text only)
-    list(ui.respond("那微软呢?", chat, turns))
+    list(ui_chat.respond("那微软呢?", chat, turns))
     assert seen_history[-1] == turns
 
 
@@ -208,7 +211,7 @@ def test_respond_rejects_an_empty_question_without_calling_the_model(monkeypatch
 
     monkeypatch.setattr(rag, "ask_stream", boom)
     with pytest.warns(UserWarning, match="empty"):
-        steps = list(ui.respond("   ", [], []))
+        steps = list(ui_chat.respond("   ", [], []))
     assert steps == [([], "   ", [])]
 
 
@@ -217,7 +220,7 @@ def test_respond_shows_pipeline_errors_in_the_chat(monkeypatch):
         raise RuntimeError("model file is damaged")
 
     monkeypatch.setattr(rag, "ask_stream", broken)
-    chat, box, turns = list(ui.respond(AMAZON, [], []))[-1]
+    chat, box, turns = list(ui_chat.respond(AMAZON, [], []))[-1]
     assert "rag-error" in chat[-1]["content"] and "model file is damaged" in chat[-1]["content"]
     assert box == AMAZON and turns == []  # the question stays for a retry
 
@@ -247,7 +250,7 @@ def _free_port() -> int:
 def _link_cached_model(home: Path) -> None:
     """Reuse the model already assembled in the user's cache (saves 5 s and 1.1 GB)."""
     from rag.config import _default_home
-    from rag.modelfile import GGUF_NAME
+    from rag.models.modelfile import GGUF_NAME
 
     cache = _default_home() / "models"
     gguf = cache / GGUF_NAME

@@ -1,0 +1,75 @@
+"""Citation repair after generation: a sentence without a marker gets the passage that holds
+its facts, and a marker pointing at the neighbour of the right passage is moved to it."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.citations import join_sentences, markers_in, split_answer_sentences, strip_markers
+from rag.answer.evidence import Evidence, term_coverage
+from rag.answer.numbers import extract_numbers, number_grounded
+from rag.answer.terms import key_terms
+
+
+def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
+    """Give a sentence without a marker the passage that holds its numbers and key words.
+
+    >>> from rag.records import Passage
+    >>> ev = [Evidence(1, Passage("a", "s", "t", "阿里开支725.13亿元"), "阿里开支725.13亿元")]
+    >>> attach_missing_citations("阿里的资本开支为725.13亿元。", ev)
+    '阿里的资本开支为725.13亿元[1]。'
+    """
+    out = []
+    for sentence in split_answer_sentences(text):
+        if markers_in(sentence) or not evidence:
+            out.append(sentence)
+            continue
+        body = strip_markers(sentence)
+        nums = extract_numbers(body)
+        terms = key_terms(body)
+        scores = [
+            2 * sum(1 for n in nums if n in e.passage.text) + term_coverage(terms, e.passage.text)
+            for e in evidence
+        ]
+        best = evidence[scores.index(max(scores))]
+        if max(scores) >= (2 if nums else 0.5):
+            sentence = _with_marker(sentence, best.n)
+        out.append(sentence)
+    return join_sentences(out)
+
+
+def repoint_citations(
+    answer: str, texts: dict[int, str], scaled: bool = False, asked: frozenset[str] = frozenset()
+) -> str:
+    """Point a sentence's markers at the passage that really holds its numbers.
+
+    Small models often cite the neighbour of the right passage. When a sentence's numbers are
+    not in the passages it cites but all are in one other passage, cite that one instead.
+    ``asked`` are the figures the question names (a year), which need no citation.
+
+    >>> repoint_citations("亚马逊为777亿美元[1]。", {1: "阿里725亿元", 2: "亚马逊777亿美元"})
+    '亚马逊为777亿美元[2]。'
+    """
+    out = []
+    for sentence in split_answer_sentences(answer):
+        marks = markers_in(sentence)
+        numbers = [n for n in extract_numbers(strip_markers(sentence)) if n not in asked]
+        if marks and numbers:
+            cited = "\n".join(texts.get(m, "") for m in marks)
+            if not all(number_grounded(n, cited, scaled) for n in numbers):
+                holders = [
+                    n
+                    for n, t in texts.items()
+                    if all(number_grounded(x, t, scaled) for x in numbers)
+                ]
+                if holders:
+                    sentence = _with_marker(re.sub(r"\[\d+\]", "", sentence), holders[0])
+        out.append(sentence)
+    return join_sentences(out)
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    """``sentence`` with ``[n]`` before its closing punctuation: "甲。" → "甲[1]。"."""
+    m = re.search(r"[。！？!?.]+$", sentence)
+    end = m.start() if m else len(sentence)
+    return f"{sentence[:end]}[{n}]{sentence[end:]}"

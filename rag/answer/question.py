@@ -1,0 +1,175 @@
+"""What a question may be and what it asks: checked once, analysed once.
+
+``clean_question`` turns raw input into a question or a ``QuestionError`` that says what to
+fix; ``analyse_question`` reads everything later steps need (language, key terms, names,
+asked period, asked type, several parts, follow-up) into one ``QuestionAnalysis`` that is
+passed down, so no step re-reads the question its own way; ``is_refusal`` recognises the
+model's "not in the articles" in either language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answer.citations import strip_markers
+from rag.answer.numbers import asked_period, extract_numbers
+from rag.answer.terms import is_english, key_terms, question_entities
+
+ABSTAIN = {"zh": "资料中没有找到答案。", "en": "The articles do not say."}
+
+
+_REFUSAL = re.compile(
+    r"资料中没有找到答案|没有找到答案|资料中没有|未提及|没有提到|无法回答|not (?:contain|mention|say)|do(?:es)? not say|no information",
+    re.I,
+)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as given (empty, too long); the message says why."""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Strip control characters and whitespace; reject empty, punctuation-only or huge input."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    q = _CONTROL.sub(" ", question).strip()
+    if not q:
+        raise QuestionError("the question is empty: type a question about the articles")
+    if len(q) > max_chars:
+        raise QuestionError(
+            f"the question is {len(q):,} characters long; the limit is {max_chars:,}: ask it shorter"
+        )
+    if not re.search(r"[\w\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", q):
+        raise QuestionError("the question has no words, only punctuation or symbols")
+    return q
+
+
+def is_refusal(text: str) -> bool:
+    """Did the model say the passages lack the answer?
+
+    >>> is_refusal("资料中没有找到答案。"), is_refusal("腾讯为767.6亿元[1]。")
+    (True, False)
+    """
+    return bool(_REFUSAL.search(text)) and len(strip_markers(text)) < 80
+
+
+_SEVERAL = re.compile(r"分别|各自|各是|哪些|哪几|以及|及|和|与|、|\band\b", re.I)
+_WANTS_NUMBER = re.compile(
+    r"多少|几|多大|多高|多长|how (?:much|many)|what (?:share|percentage)", re.I
+)
+# Units a "多少X / 几X" question fixes: an answer's figure must be counted in them. Units with
+# one reading must appear; a counter word ("多少个" may be answered "3家", "多少人" "300名")
+# only has to when the answer's figure is bare ("34[1]" for "多少个").
+UNITS = [
+    "次",
+    "倍",
+    "岁",
+    "小时",
+    "分钟",
+    "秒",
+    "天",
+    "公里",
+    "千米",
+    "米",
+    "吨",
+    "千瓦时",
+    "千瓦",
+    "兆瓦",
+    "吉瓦",
+    "瓦",
+    "毫伏",
+    "伏",
+    "摄氏度",
+]
+COUNTERS = [
+    "个",
+    "家",
+    "人",
+    "名",
+    "位",
+    "项",
+    "款",
+    "条",
+    "台",
+    "座",
+    "张",
+    "篇",
+    "本",
+    "辆",
+    "架",
+    "艘",
+    "所",
+    "颗",
+    "块",
+]
+_ASKED_UNIT = re.compile(rf"(?:多少|几)({'|'.join(UNITS + COUNTERS)})")
+# what kind of span answers the question, first match wins
+_ASKED_TYPES = (
+    (
+        "time",
+        re.compile(r"哪一?年|哪一?天|何时|什么时候|几月|几号|哪个月|\bwhen\b|what year", re.I),
+    ),
+    ("number", _WANTS_NUMBER),
+    ("person", re.compile(r"谁|哪位|哪些人|\bwho\b", re.I)),
+    ("place", re.compile(r"哪里|哪儿|何地|什么地方|哪个(?:城市|省|国家|地区)|\bwhere\b", re.I)),
+    ("list", re.compile(r"哪些|哪几|\bwhich\b", re.I)),
+)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """One question as every later step reads it; built once by ``analyse_question``.
+
+    ``text`` is what retrieval and the checks compare with passages (the standalone question,
+    simplified, with its Chinese translation in front for an English one).
+    """
+
+    text: str
+    lang: str  # "zh" | "en": the language the answer is written in
+    terms: tuple[str, ...]  # content words an answering passage must mention
+    entities: tuple[str, ...]  # names (people, places, organisations, Latin names)
+    years: frozenset[str]  # the asked year(s): empty for a question of several parts
+    periods: frozenset[str]  # the asked sub-year period ("第四季度", "上半年")
+    named_years: tuple[str, ...]  # every "NNNN年" the question names, parts included
+    numbers: frozenset[str]  # figures the question itself states (need no citation)
+    asked_type: str  # "time" | "number" | "person" | "place" | "list" | "other"
+    unit: str  # the unit a "多少X" question fixes ("次"), or ""
+    several: bool  # two questions, a list or a comparison
+    follow_up: bool = False  # leaned on the conversation and was rewritten
+
+    @property
+    def wants_number(self) -> bool:
+        return bool(_WANTS_NUMBER.search(self.text))
+
+
+def analyse_question(
+    text: str, lang: str | None = None, follow_up: bool = False
+) -> QuestionAnalysis:
+    """Read ``text`` once into a ``QuestionAnalysis``.
+
+    >>> q = analyse_question("2023年第二季度北京站的客流量是多少人?")
+    >>> q.lang, q.entities, sorted(q.years), sorted(q.periods), q.asked_type, q.unit, q.several
+    ('zh', ('北京站',), ['2023'], ['第二季度'], 'number', '人', False)
+    >>> analyse_question("谁执导了这部电影?").asked_type, analyse_question("上海和杭州分别下了多少雨?").several
+    ('person', True)
+    """
+    years, periods = asked_period(text)
+    unit = _ASKED_UNIT.search(text)
+    return QuestionAnalysis(
+        text=text,
+        lang=lang or ("en" if is_english(text) else "zh"),
+        terms=tuple(key_terms(text)),
+        entities=tuple(question_entities(text)),
+        years=frozenset(years),
+        periods=frozenset(periods),
+        named_years=tuple(re.findall(r"(?<!\d)((?:19|20)\d{2})年", text)),
+        numbers=frozenset(extract_numbers(text)),
+        asked_type=next((name for name, rx in _ASKED_TYPES if rx.search(text)), "other"),
+        unit=unit.group(1) if unit else "",
+        several=len(re.findall(r"[?？]", text)) > 1 or bool(_SEVERAL.search(text)),
+        follow_up=follow_up,
+    )

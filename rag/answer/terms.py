@@ -1,0 +1,123 @@
+"""answer.terms"""
+
+from __future__ import annotations
+
+import re
+
+from rag.index.tokenize import tokenize
+
+# Words that say what kind of answer is wanted, not what it is about.
+GENERIC = set(
+    [
+        "公司",
+        "多少",
+        "哪些",
+        "什么",
+        "分别",
+        "是否",
+        "如何",
+        "为什么",
+        "年",
+        "月",
+        "日",
+        "数据",
+        "情况",
+        "主要",
+        "根据",
+        "文章",
+        "资料",
+        "报道",
+    ]
+)
+
+
+def is_english(text: str) -> bool:
+    """True when the question is written mostly in Latin letters.
+
+    >>> is_english("What did Amazon spend in 2024?"), is_english("亚马逊AI投入多少?")
+    (True, False)
+    """
+    cjk = len(re.findall(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return latin > 0 and cjk == 0 or latin > 4 * cjk
+
+
+def key_terms(question: str) -> list[str]:
+    """The content words of a question (what an answer passage must mention).
+
+    >>> key_terms("2024年亚马逊的资本支出是多少?")
+    ['2024', '亚马', '亚马逊', '资本', '支出', '资本支出']
+    """
+    terms = []
+    for t in tokenize(question):
+        if t in GENERIC or (len(t) < 2 and not t.isdigit()):
+            continue
+        if t not in terms:
+            terms.append(t)
+    return terms
+
+
+_ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
+
+
+_QUESTION_WORD = re.compile(r"多少|什么|哪|谁|几|怎么|怎样|如何|是否|吗|呢")
+
+
+# Latin words jieba tags "eng" that name a technology, not who a question is about
+_NOT_NAMES = {
+    "ai",
+    "agi",
+    "gpu",
+    "gpus",
+    "cpu",
+    "it",
+    "api",
+    "app",
+    "ceo",
+    "cto",
+    "cfo",
+    "token",
+    "tokens",
+    "moe",
+    "flops",
+    "eflops",
+    "pue",
+    "infra",
+}
+
+
+def question_entities(question: str) -> list[str]:
+    """Named entities of a question (jieba part-of-speech: people, places, organisations, Latin names).
+
+    A Latin name written in parts keeps only its last, most specific part: "Llama 4 Behemoth"
+    is about Behemoth, and a passage about "Llama 4 Maverick" does not answer it.
+
+    >>> question_entities("腾讯2024年全年的资本开支是多少?")
+    ['腾讯']
+    >>> question_entities("Llama 4 Behemoth有多少总参数?")
+    ['Behemoth']
+    """
+    import jieba.posseg
+
+    from rag.index.tokenize import _jieba, _jieba_lock
+
+    _jieba()
+    with _jieba_lock:
+        pairs = [(w.word, w.flag) for w in jieba.posseg.cut(question)]
+    entities: list[str] = []
+    in_latin_name = False  # still inside "Llama 4 Behemoth" (parts joined by spaces, digits, -)
+    for word, flag in pairs:
+        if flag == "eng" and in_latin_name and entities:
+            entities[-1] = word
+            continue
+        if (
+            flag.startswith(_ENTITY_TAGS)
+            and len(word.strip()) >= 2
+            and word.lower() not in _NOT_NAMES
+            and not _QUESTION_WORD.search(word)  # jieba's HMM can tag "多少钱" as a name
+        ):
+            entities.append(word)
+            in_latin_name = flag == "eng"
+        elif not re.fullmatch(r"[\s\d.\-]+", word):
+            in_latin_name = False
+    return entities

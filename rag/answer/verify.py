@@ -1,0 +1,211 @@
+"""After generation nothing is trusted: a drafted answer is cited, checked, re-read or abstained.
+
+Markers are repaired and renumbered, sentences left without a marker get the passage that
+contains their facts, then ``checks.CHECKS`` judge every claim. A rejected draft is re-read
+on the single best snippet (else an extractive quote or an honest "not found"); a refusal
+is checked against the evidence before it is accepted. When another retrieved article gives
+a different figure, the answer says so and cites both.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.attach import attach_missing_citations, repoint_citations
+from rag.answer.checks import Draft, run_checks
+from rag.answer.citations import normalize_markers, parse_citations, strip_markers
+from rag.answer.conflicts import find_other_versions
+from rag.answer.evidence import Evidence, coverage
+from rag.answer.likelihood import answer_likelihood, missing_specifics
+from rag.answer.prompting import answer_messages
+from rag.answer.question import ABSTAIN, QuestionAnalysis, is_refusal
+from rag.config import Settings
+from rag.index.retrieve import HybridRetriever
+from rag.models.base import ChatModel, Usage
+from rag.records import Answer, Citation, Passage
+
+
+def similarity_scorer(retriever: HybridRetriever, question: str):
+    """Sentence scores by embedding similarity: English questions share no words with the text."""
+    embedder = retriever.store.embedder
+    q = embedder.embed_query([question])[0]
+
+    def score(sentences: list[str]) -> list[float]:
+        return [float(q @ v) for v in embedder(sentences)]
+
+    return score
+
+
+def count_tokens(answer: Answer, usage: Usage) -> None:
+    answer.prompt_tokens += usage.prompt_tokens
+    answer.completion_tokens += usage.completion_tokens
+
+
+class Verifier:
+    """Turns the model's draft into the ``Answer`` the user sees (see module docstring)."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever, model: ChatModel):
+        self.settings = settings
+        self.retriever = retriever
+        self.model = model
+
+    def verify(
+        self, answer: Answer, text: str, q: QuestionAnalysis, evidence: list[Evidence]
+    ) -> Answer:
+        if is_refusal(text):
+            support = self._support(q, evidence)
+            # a passage that lacks the asked name or year cannot hold the answer
+            named = [e for e in evidence if not self._missing(q, e)]
+            if support < (0.3 if q.lang == "en" else 0.75) or not named:
+                why = "evidence agrees" if named else "no passage names what it asks about"
+                answer.notes.append(f"model found no answer; {why}")
+                return self.abstain(answer, q.lang, answer.passages)
+            answer.notes.append(f"model refused though evidence supports {support:.2f}; re-reading")
+            result = self._reread(answer, q, named, after_refusal=True)
+        else:
+            result = self._cite_and_check(answer, text, q, evidence)
+            if result is None:
+                answer.notes.append("checks rejected the draft; re-reading the best passage")
+                result = self._reread(answer, q, evidence)
+        return result if result.abstained else self._add_other_versions(result, q)
+
+    @staticmethod
+    def _missing(q: QuestionAnalysis, e: Evidence) -> list[str]:
+        return missing_specifics(q, f"{e.passage.title}\n{e.passage.text}")
+
+    def _support(self, q: QuestionAnalysis, evidence: list[Evidence]) -> float:
+        """How well the evidence covers the question: key-term coverage, or for English
+        (no shared words) the best sentence's embedding similarity."""
+        if q.lang == "en":
+            scorer = similarity_scorer(self.retriever, q.text)
+            return max((max(scorer([e.quote]), default=0.0) for e in evidence), default=0.0)
+        return max((coverage(q, e.passage.text) for e in evidence), default=0.0)
+
+    def _add_other_versions(self, answer: Answer, q: QuestionAnalysis) -> Answer:
+        """When another retrieved article gives a different figure, say so and cite it."""
+        cited = {c.source for c in answer.citations}
+        # the other article's figure may sit one chunk away from the passage retrieved
+        nearby = {p.id: p for p in answer.passages}
+        for p in answer.passages:
+            if p.source not in cited:
+                nearby.update((n.id, n) for n in self.retriever.neighbours(p) if n.id not in nearby)
+        versions = find_other_versions(q, answer.text, list(nearby.values()), cited)
+        for version in versions[:2]:
+            n = len(answer.citations) + 1
+            lead = "另一篇报道的说法不同：" if q.lang == "zh" else " Another article differs: "
+            end = "。" if q.lang == "zh" else "."
+            answer.text = f"{answer.text.rstrip()}{lead}{version.quote}[{n}]{end}"
+            answer.citations.append(citation(n, Evidence(n, version.passage, version.quote)))
+            answer.notes.append(f"sources disagree: {version.amount} in {version.passage.source}")
+        return answer
+
+    def _reread(
+        self,
+        answer: Answer,
+        q: QuestionAnalysis,
+        evidence: list[Evidence],
+        after_refusal: bool = False,
+    ) -> Answer:
+        """Ask again on the single best snippet (a small model reads one passage reliably).
+        If that is still not grounded: abstain when the model had refused at first (twice
+        "not found" in effect), else quote the snippet, or abstain when it is weak."""
+        best = max(evidence, key=lambda e: answer_likelihood(q, e.quote, e.lead))
+        single = [Evidence(1, best.passage, best.quote)]
+        usage = Usage()
+        messages = answer_messages(q.text, single, q.lang, "reread")
+        text = self.model.complete(messages, self.settings.max_tokens, usage=usage)
+        count_tokens(answer, usage)
+        if not is_refusal(text):
+            result = self._cite_and_check(answer, text, q, single)
+            if result is not None:
+                return result
+        if after_refusal:
+            answer.notes.append("re-read gave no grounded answer either; abstaining")
+            return self.abstain(answer, q.lang, answer.passages)
+        return self._extractive(answer, q, single)
+
+    def _cite_and_check(
+        self, answer: Answer, text: str, q: QuestionAnalysis, evidence: list[Evidence]
+    ) -> Answer | None:
+        """Repair markers and run the checks; the finished Answer, or None if a check fails."""
+        scaled = q.lang == "en"
+        # markers keep the model's numbering until sentences without one got theirs
+        marked = attach_missing_citations(normalize_markers(text, len(evidence)), evidence)
+        texts = {e.n: e.passage.text for e in evidence}
+        marked = repoint_citations(marked, texts, scaled=scaled, asked=q.numbers)
+        fixed, order = parse_citations(marked, len(evidence))
+        body = re.sub(r"[\s。，,.!?！？:：]", "", strip_markers(fixed))
+        if not order or not body or body in re.sub(r"[\s?？]", "", q.text):
+            return None  # nothing beyond the question's own words
+        shown = [evidence[idx] for idx in order]  # passage [n] is shown[n - 1]
+        draft = Draft(
+            fixed,
+            q,
+            # the title names who a passage is about when its sentences only say "该公司"
+            cited={n: f"{e.passage.title}\n{e.passage.text}" for n, e in enumerate(shown, 1)},
+            texts={n: e.passage.text for n, e in enumerate(shown, 1)},
+            leads={n: e.passage.lead for n, e in enumerate(shown, 1)},
+        )
+        verdicts = run_checks(draft)
+        if verdicts:
+            answer.verdicts += verdicts
+            kinds = ", ".join(dict.fromkeys(v.kind.value for v in verdicts))
+            answer.notes.append(f"checks rejected {len(verdicts)} claim(s): {kinds}")
+            return None
+        answer.text = fixed
+        answer.citations = [citation(n, e) for n, e in enumerate(shown, 1)]
+        answer.abstained = False
+        return answer
+
+    def _extractive(self, answer: Answer, q: QuestionAnalysis, evidence: list[Evidence]) -> Answer:
+        """Quote the best snippet when generation cannot be grounded; abstain if it is weak."""
+        best = max(evidence, key=lambda e: answer_likelihood(q, e.quote, e.lead))
+        missing = self._missing(q, best)
+        if missing or (q.lang == "zh" and coverage(q, best.quote) < 0.8):
+            answer.notes.append(f"extractive fallback too weak (lacks {missing}); abstaining")
+            return self.abstain(answer, q.lang, answer.passages)
+        lead = "The closest passage says: " if q.lang == "en" else "资料原文："
+        quote = re.sub(r"\s*\n\s*", " ", best.quote)  # one line: the quote is one claim
+        answer.text = f"{lead}“{quote}”[1]"
+        answer.citations = [citation(1, best)]
+        answer.notes.append("extractive fallback")
+        return answer
+
+    def abstain(self, answer: Answer, lang: str, passages: list[Passage]) -> Answer:
+        """The honest "not found", naming how many articles were searched and the closest."""
+        closest = []
+        for p in passages[:3]:
+            if p.title not in closest:
+                closest.append(p.title)
+        n_articles = len({p.article_id for p in self.retriever.passages.values()})
+        if lang == "en":
+            hint = (
+                f" Searched {n_articles} articles; closest: " + "; ".join(f"“{t}”" for t in closest)
+                if closest
+                else ""
+            )
+        else:
+            hint = (
+                f"已检索{n_articles}篇文章，最接近的是：" + "、".join(f"《{t}》" for t in closest)
+                if closest
+                else ""
+            )
+        answer.text = ABSTAIN[lang] + (hint + ("." if lang == "en" else "。") if hint else "")
+        answer.citations = []
+        answer.abstained = True
+        return answer
+
+
+def citation(n: int, e: Evidence) -> Citation:
+    """The ``Citation`` record of snippet ``e`` shown to the user as [n]."""
+    p = e.passage
+    return Citation(
+        n=n,
+        source=p.source,
+        title=p.title,
+        text=p.text,
+        quote=e.quote,
+        passage_id=p.id,
+        outlet=p.outlet,
+        date=p.date,
+    )

@@ -1,0 +1,62 @@
+"""ingest.chunk"""
+
+from __future__ import annotations
+
+import re
+
+from rag.records import Article, Passage, article_id
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+[”’」』)]?|\n|$)")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of sentences, cut after 。！？；(and newlines), quotes kept with them.
+
+    >>> t = "阿里投入。腾讯说:“加码!”然后"
+    >>> [t[s:e] for s, e in split_sentences(t)]
+    ['阿里投入。', '腾讯说:“加码!”', '然后']
+    """
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def chunk_article(article: Article, size: int = 220, overlap: int = 1) -> list[Passage]:
+    """Group sentences into passages of about ``size`` characters sharing ``overlap`` sentences.
+
+    Passages never cross paragraph-less article boundaries, and each records its offsets into
+    ``article.text`` so a citation can point at the exact span.
+    """
+    spans = split_sentences(article.text)
+    aid = article_id(article)
+    passages: list[Passage] = []
+    i = 0
+    while i < len(spans):
+        j = i
+        while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= size:
+            j += 1
+        start, end = spans[i][0], spans[j][1]
+        passages.append(
+            Passage(
+                id=f"{aid}-{len(passages):03d}",
+                source=article.source,
+                title=article.title,
+                text=article.text[start:end],
+                article_id=aid,
+                start=start,
+                end=end,
+                outlet=article.outlet,
+                date=article.date,
+            )
+        )
+        if j + 1 >= len(spans):
+            break
+        i = max(i + 1, j + 1 - overlap)
+    return passages
