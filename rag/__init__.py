@@ -34,7 +34,7 @@ def ask(question: str, history: list[dict] | None = None) -> Answer:
 
     ``history`` is the conversation so far, ``[{"role": "user"|"assistant", "content": str}]``;
     a follow-up such as "那腾讯呢?" is rewritten into a standalone question first.
-    Raises ``rag.questions.QuestionError`` for empty or oversized questions.
+    Raises ``rag.answer.question.QuestionError`` for empty or oversized questions.
     """
     from rag.runtime import get_answerer
 

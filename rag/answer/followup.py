@@ -1,9 +1,4 @@
-"""What a question may be, what it asks about, and what a refusal looks like.
-
-``clean_question`` turns raw input into a question or a ``QuestionError`` that says what
-to fix; ``key_terms``, ``question_entities``, ``is_follow_up`` and ``asks_several`` read
-what it asks; ``is_refusal`` recognises the model's "not in the articles" in either language.
-"""
+"""Follow-up questions: which lean on the conversation, and "那X呢?" rewritten without the model."""
 
 from __future__ import annotations
 

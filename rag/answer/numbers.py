@@ -1,8 +1,9 @@
-"""The grounding guard: every number in an answer must be in the passages it cites.
+"""Figures and periods in text: numbers written in digits compared as values, and the year or
+quarter a question asks about (what the checks and the evidence scorer share).
 
-Numbers are compared as values after normalisation (full-width digits, thousands
-separators, 万/亿 kept as written). English answers may restate 777亿 as 77.7 billion, so
-for them a value also matches at a power-of-ten scale (亿 → billion is ×10).
+Numbers are compared after normalisation (full-width digits, thousands separators, 万/亿 kept
+as written). English answers may restate 3.2亿 as 320 million, so for them a value also
+matches at a power-of-ten scale.
 """
 
 from __future__ import annotations

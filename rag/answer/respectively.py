@@ -1,10 +1,4 @@
-"""Choose and format the evidence the model reads: few, short, numbered snippets.
-
-A 1.5B model reads one short clean passage reliably and juggles many long ones badly, and
-here every prompt token costs ~12 ms before the first word. So from the retrieved passages we
-keep the best ``k`` (at most two per article, so disagreeing sources both get a voice) and from
-each only the sentences around the one that best matches the question.
-"""
+""" "分别" lists spelled out: "A、B的X分别为a、b" → "(A a、B b)", which small models misread."""
 
 from __future__ import annotations
 

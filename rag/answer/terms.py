@@ -1,4 +1,4 @@
-"""answer.terms"""
+"""Words of a question: its language, content words (key terms) and named entities (jieba POS)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Keyword search: jieba tokens scored by BM25 (bm25s), persisted next to the Chroma index.
-
-Chroma's embedded mode has no sparse ranking, and BM25 over raw Chinese strings scores 0
-(no spaces, no tokens), so passages and questions are segmented with jieba first. A user
-dictionary of domain terms keeps 资本开支 or 万卡集群 in one piece.
+"""Tokens for keyword search: jieba, with stop words, domain terms and names learned from the
+indexed corpus added to its dictionary (so a name is one token, not three characters).
 """
 
 from __future__ import annotations

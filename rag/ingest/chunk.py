@@ -1,4 +1,6 @@
-"""ingest.chunk"""
+"""Sentence boundaries and passage chunks: an article cut into overlapping passages that never
+split a sentence, each with its character offsets and the text just before it (its lead).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ingest.load"""
+"""One file or folder → clean, de-duplicated ``Article`` records (read, split, clean, dedupe)."""
 
 from __future__ import annotations
 

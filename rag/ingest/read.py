@@ -1,8 +1,5 @@
-"""Files → clean ``Article`` records → ``Passage`` chunks.
-
-Reads .txt/.md/.html (UTF-8, UTF-8 with BOM, GB18030/GBK/Big5, detected), splits files that
-hold several articles, extracts title/outlet/author/date, cleans the text (``rag.clean``) and
-cuts it into overlapping passages on Chinese sentence boundaries.
+"""Reading a file as text: size and type checks, encoding detection (UTF-8/BOM/GB18030/Big5),
+HTML and Markdown to plain text.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""ingest.split"""
+"""Several articles in one file split at their source lines; title, outlet, author and date
+read from an article's text; near-duplicate articles found by shingles.
+"""
 
 from __future__ import annotations
 

@@ -1,14 +1,5 @@
-"""Chat models behind one small interface: ``stream(messages)`` yields text pieces.
-
-Backends, chosen by ``RAG_LLM``:
-
-- ``default``: the embedded Qwen2.5-Coder-1.5B GGUF through llama.cpp (``rag.modelfile``)
-- ``/path/model.gguf``: any local GGUF through llama.cpp
-- ``hf:<model id or folder>``: transformers (for a GPU and a bigger Qwen), ``rag.models.hf``
-- ``openai:<base url>``: an OpenAI-compatible server (vLLM, llama.cpp server), ``rag.models.openai``
-
-All generation is greedy, and one lock per model serialises requests: a 2-core CPU gains
-nothing from running two generations at once, and llama.cpp contexts are not thread-safe.
+"""The default backend: a GGUF through llama-cpp-python, with the system turn's KV state
+snapshotted once and restored (the instructions are never re-read) and greedy decoding.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""models.load"""
+"""The chat model the settings name: ``default`` (embedded GGUF), a ``.gguf`` path, ``hf:``
+or ``openai:``.
+"""
 
 from __future__ import annotations
 

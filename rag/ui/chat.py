@@ -101,7 +101,7 @@ def ask_api(question: str, history: str = "[]") -> dict:
         question: the question, in Chinese or English
         history: earlier turns as a JSON list of {"role": "user"|"assistant", "content": str} ("[]" for none)
     Returns:
-        {"text", "abstained", "citations": [{"n", "source", "title", "text", "quote", "passage_id", "outlet", "date"}], "question", "standalone_question", "notes", "timings"}
+        {"text", "abstained", "citations": [{"n", "source", "title", "text", "quote", "passage_id", "outlet", "date"}], "question", "standalone_question", "notes", "verdicts": [{"kind", "claim", "passage", "reason"}], "timings"}
     """
     try:
         turns = parse_history(history)

@@ -127,12 +127,13 @@ def render_answer(answer: Answer, uid: str | None = None) -> str:
     took = f" · {total:.1f} s" if total else ""
     # what the guard did (regenerated, fell back, …), on hover: useful when an answer surprises
     notes = f' title="{html.escape("; ".join(answer.notes))}"' if answer.notes else ""
+    checked = render_verdicts(answer)
     if answer.abstained or not answer.citations:
         return (
             '<div class="rag-answer rag-final rag-abstained">'
             '<div class="rag-abstain-label">未在文章中找到 · Not found in the articles</div>'
             f'<div class="rag-text">{_esc(answer.text)}</div>'
-            f'<div class="rag-meta"{notes}>no source cited{took}</div></div>'
+            f'<div class="rag-meta"{notes}>no source cited{took}</div>{checked}</div>'
         )
     known = {c.n for c in answer.citations}
     n = len(answer.citations)
@@ -141,7 +142,34 @@ def render_answer(answer: Answer, uid: str | None = None) -> str:
         f'<div class="rag-text">{link_markers(answer.text, uid, known)}</div>'
         f'<div class="rag-meta"{notes}>{n} source{"s" if n != 1 else ""}{took} · '
         "click a [n] marker to open its passage</div>"
-        f"{render_sources(answer.citations, uid, answer.text)}</div>"
+        f"{checked}{render_sources(answer.citations, uid, answer.text)}</div>"
+    )
+
+
+_VERDICT_LABELS = {
+    "ungrounded_number": "数字不在所引段落中 · figure not in the cited passage",
+    "other_entity": "所引段落说的是别的对象 · the passage says it of someone else",
+    "wrong_scale": "数量级与原文不符 · another scale than the passage",
+    "missing_unit": "未按所问单位作答 · not in the unit asked for",
+    "other_period": "原文是另一年份或时期的数字 · a figure for another year or period",
+}
+
+
+def render_verdicts(answer: Answer) -> str:
+    """The claims the checks rejected before this answer (then re-read or abstained), folded."""
+    if not answer.verdicts:
+        return ""
+    items = "".join(
+        f"<li><b>{_esc(v.claim)}</b>"
+        + (f" [{v.passage}]" if v.passage else "")
+        + f" — {_esc(_VERDICT_LABELS.get(v.kind.value, v.kind.value))}</li>"
+        for v in answer.verdicts
+    )
+    n = len(answer.verdicts)
+    return (
+        f'<details class="rag-checks"><summary>核查拒绝了 {n} 处说法 · '
+        f"{n} claim{'s' if n != 1 else ''} rejected by the checks, then re-read</summary>"
+        f"<ul>{items}</ul></details>"
     )
 
 
@@ -170,5 +198,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "standalone_question": answer.standalone_question,
         "notes": list(answer.notes),
+        "verdicts": [
+            {"kind": v.kind.value, "claim": v.claim, "passage": v.passage, "reason": v.reason}
+            for v in answer.verdicts
+        ],
         "timings": {k: round(v, 3) for k, v in answer.timings.items()},
     }
