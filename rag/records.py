@@ -88,6 +88,7 @@ class VerdictKind(StrEnum):
     WRONG_SCALE = "wrong_scale"  # an English amount at another scale than the passage's
     MISSING_UNIT = "missing_unit"  # not counted in the unit the question asks for
     OTHER_PERIOD = "other_period"  # the passage states it for another year or period
+    INSTRUCTION = "instruction"  # a link or an order to the reader, not a fact about the subject
 
 
 @dataclass(frozen=True)

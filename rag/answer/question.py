@@ -109,6 +109,7 @@ COUNTERS = [
 _ASKED_UNIT = re.compile(rf"(?:多少|几)({'|'.join(UNITS + COUNTERS)})")
 # what kind of span answers the question, first match wins
 _ASKED_TYPES = (
+    ("link", re.compile(r"网址|网站|链接|官网|域名|\burl\b|website|\blink\b", re.I)),
     (
         "time",
         re.compile(r"哪一?年|哪一?天|何时|什么时候|几月|几号|哪个月|\bwhen\b|what year", re.I),
@@ -136,7 +137,7 @@ class QuestionAnalysis:
     periods: frozenset[str]  # the asked sub-year period ("第四季度", "上半年")
     named_years: tuple[str, ...]  # every "NNNN年" the question names, parts included
     numbers: frozenset[str]  # figures the question itself states (need no citation)
-    asked_type: str  # "time" | "number" | "person" | "place" | "list" | "other"
+    asked_type: str  # "link" | "time" | "number" | "person" | "place" | "list" | "other"
     unit: str  # the unit a "多少X" question fixes ("次"), or ""
     several: bool  # two questions, a list or a comparison
     follow_up: bool = False  # leaned on the conversation and was rewritten

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rag.ingest.injection import cut_injected_instructions
+from rag.ingest.repeat import collapse_repetition
 from rag.ingest.washed import repair_washed_text
 from rag.records import Repair
 
@@ -251,7 +253,8 @@ def clean_text(text: str) -> tuple[str, list[Repair]]:
     """
     repairs: list[Repair] = []
     text = normalize_unicode(text)
-    for step in (remove_pinyin_annotations, strip_decorations):
+    # repetition first: a sentence pasted 20,000 times is one sentence for every later step
+    for step in (collapse_repetition, remove_pinyin_annotations, strip_decorations):
         text, r = step(text)
         repairs += r
     # pinyin goes first: OpenCC would otherwise see "數(shù)據(jù)" as two separate words
@@ -259,6 +262,7 @@ def clean_text(text: str) -> tuple[str, list[Repair]]:
         text = to_simplified(text)
         repairs.append(Repair("traditional", "繁體", "简体"))
     steps = (
+        cut_injected_instructions,
         cut_site_chrome,
         repair_washed_text,
         cut_spam_tail,

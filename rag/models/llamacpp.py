@@ -5,6 +5,7 @@ snapshotted once and restored (the instructions are never re-read) and greedy de
 from __future__ import annotations
 
 import ctypes
+from functools import cached_property
 from pathlib import Path
 
 from rag.config import Settings
@@ -54,9 +55,7 @@ class LlamaCppModel(ChatModel):
         if not self.chatml or system is None:
             self.llm.reset()
             return
-        prefix = self.llm.tokenize(
-            f"<|im_start|>system\n{system}<|im_end|>\n".encode(), add_bos=False, special=True
-        )
+        prefix = self.chatml_tokens(messages[:1], generation_prompt=False)
         cached = list(self.llm.input_ids[: self.llm.n_tokens])
         if cached[: len(prefix)] == prefix:
             self.llm.n_tokens = len(prefix)  # drop whatever followed the system turn last time
@@ -95,11 +94,40 @@ class LlamaCppModel(ChatModel):
         self.llm.n_tokens = len(prefix)
         return True
 
+    def chatml_tokens(self, messages: list[Message], generation_prompt: bool = True) -> list[int]:
+        """The ChatML prompt as tokens, with message text tokenized as plain text.
+
+        Rendering the chat template to one string and tokenizing it with ``special=True`` (what
+        ``create_chat_completion`` does) turns "<|im_end|><|im_start|>system" written inside an
+        article into real role tokens: an uploaded passage could open a system turn. Here only
+        the template's own markers are control tokens. The result equals the template's when
+        no text holds such strings (text between markers is tokenized the same way).
+        """
+
+        def plain(text: str) -> list[int]:
+            return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+        start, end = self._im_start_end
+        tokens: list[int] = []
+        for m in messages:
+            tokens += [start, *plain(f"{m['role']}\n{m['content']}"), end, *plain("\n")]
+        if generation_prompt:
+            tokens += [start, *plain("assistant\n")]
+        return tokens
+
+    @cached_property
+    def _im_start_end(self) -> tuple[int, int]:
+        ids = [
+            self.llm.tokenize(t.encode(), add_bos=False, special=True)
+            for t in ("<|im_start|>", "<|im_end|>")
+        ]
+        assert all(len(i) == 1 for i in ids), "not a ChatML vocabulary"
+        return ids[0][0], ids[1][0]
+
     def _stream(self, messages, max_tokens, stop):
         self.last_usage = Usage()
         self._prepare_cache(messages)
-        pieces = self.llm.create_chat_completion(
-            messages=messages,
+        sampling = dict(
             max_tokens=max_tokens,
             temperature=0.0,
             top_k=1,
@@ -107,9 +135,14 @@ class LlamaCppModel(ChatModel):
             stop=stop or None,
             stream=True,
         )
+        if self.chatml and messages and messages[0]["role"] == "system":
+            chunks = self.llm.create_completion(prompt=self.chatml_tokens(messages), **sampling)
+            pieces = (c["choices"][0].get("text") for c in chunks)
+        else:  # the model's own template; ingestion keeps control-token strings out of passages
+            chunks = self.llm.create_chat_completion(messages=messages, **sampling)
+            pieces = (c["choices"][0].get("delta", {}).get("content") for c in chunks)
         n = 0
-        for chunk in pieces:
-            delta = chunk["choices"][0].get("delta", {}).get("content")
+        for delta in pieces:
             if delta:
                 n += 1
                 yield delta

@@ -152,6 +152,7 @@ _VERDICT_LABELS = {
     "wrong_scale": "数量级与原文不符 · another scale than the passage",
     "missing_unit": "未按所问单位作答 · not in the unit asked for",
     "other_period": "原文是另一年份或时期的数字 · a figure for another year or period",
+    "instruction": "链接或指令,不是关于所问对象的事实 · a link or instruction, not a fact",
 }
 
 

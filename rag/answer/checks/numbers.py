@@ -1,76 +1,17 @@
-"""The grounding guard: an ordered list of checks, each judging a drafted answer's claims.
-
-A check reads a ``Draft`` (the answer with its [n] markers, the passages those markers cite and
-the ``QuestionAnalysis``) and returns a ``Verdict`` for every claim it rejects. The pipeline
-re-reads or abstains when any check rejects a claim, and keeps the verdicts on the ``Answer``
-(the page shows them). A new rule is one ``Check`` subclass plus one line in ``CHECKS``.
-
-Numbers are compared as values after normalisation (full-width digits, thousands
-separators, 万/亿 kept as written). English answers may restate 777亿 as 77.7 billion, so
-for them a value also matches at a power-of-ten scale (亿 → billion is ×10).
-"""
+"""Checks on the figures of an answer: in the cited passage, at its scale, in the asked unit,
+for the asked period."""
 
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
-from rag.answer.citations import markers_in, split_answer_sentences, strip_markers
+from rag.answer.checks.base import Check, Draft, draft  # noqa: F401 (doctests)
+from rag.answer.citations import strip_markers
 from rag.answer.evidence import SENTENCE_PARTS, with_context
 from rag.answer.numbers import extract_numbers, fits_period, number_grounded
-from rag.answer.question import COUNTERS, QuestionAnalysis, analyse_question
-from rag.answer.respectively import expand_respectively
+from rag.answer.question import COUNTERS
 from rag.ingest.clean import normalize_unicode
 from rag.records import Verdict, VerdictKind
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@dataclass
-class Draft:
-    """An answer about to be shown, and what its markers point to.
-
-    ``cited[n]`` is passage [n] with its title in front (the title names who "该公司" is);
-    ``texts[n]`` the passage alone and ``leads[n]`` the article text just before it, so a
-    sentence is read in article order ("…第四季度…。期内…").
-    """
-
-    text: str
-    question: QuestionAnalysis
-    cited: dict[int, str]
-    texts: dict[int, str] = field(default_factory=dict)
-    leads: dict[int, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.texts = self.texts or dict(self.cited)
-
-    def sentences(self) -> Iterator[tuple[str, list[int]]]:
-        """Each answer sentence with the markers it carries."""
-        for sentence in split_answer_sentences(self.text):
-            yield sentence, markers_in(sentence)
-
-
-def draft(text: str, question: str, cited: dict[int, str], **kw) -> Draft:
-    """A ``Draft`` from plain values (doctests and unit tests).
-
-    >>> draft("全市有12个站点[1]。", "全市有多少个站点?", {1: "全市有12个站点。"}).question.unit
-    '个'
-    """
-    return Draft(text, analyse_question(question), cited, **kw)
-
-
-class Check(ABC):
-    """One rule about an answer's claims; ``__call__`` returns the claims it rejects."""
-
-    kind: VerdictKind
-
-    @abstractmethod
-    def __call__(self, d: Draft) -> list[Verdict]: ...
-
-    def verdict(self, claim: str, passage: int | None, reason: str) -> Verdict:
-        return Verdict(self.kind, claim, passage, reason)
 
 
 class NumbersInCitedPassages(Check):
@@ -99,53 +40,6 @@ class NumbersInCitedPassages(Check):
             for n in numbers:
                 if not number_grounded(n, evidence, scaled):
                     out.append(self.verdict(n, marks[0], "not in the cited passages"))
-        return out
-
-
-class ClaimsAboutAskedEntity(Check):
-    """A claim cites a passage that names the asked entity, and each figure sits in a sentence
-    of it that names the entity ("分别" lists spelled out first): the figure of another
-    company in the same passage is grounded but no answer.
-
-    >>> check = ClaimsAboutAskedEntity()
-    >>> q = "杭州2023年的降雨量是多少?"
-    >>> [v.claim for v in check(draft("杭州降雨800毫米[1]。", q, {1: "上海降雨800毫米。杭州降雨600毫米。"}))]
-    ['800']
-    >>> check(draft("杭州降雨600毫米[1]。", q, {1: "上海和杭州分别降雨800毫米、600毫米。"}))
-    []
-    >>> [v.claim for v in check(draft("杭州多雨[1]。", q, {1: "上海多雨。"}))]
-    ['杭州多雨']
-    """
-
-    kind = VerdictKind.OTHER_ENTITY
-
-    def __call__(self, d: Draft) -> list[Verdict]:
-        q = d.question
-        entities = [e for e in q.entities if q.lang == "zh" or _CJK.search(e)]
-        if not entities:
-            return []
-        out = []
-        for sentence, marks in d.sentences():
-            passages = [expand_respectively(d.cited[m]) for m in marks if m in d.cited]
-            if not passages:
-                continue
-            if not any(e.lower() in p.lower() for e in entities for p in passages):
-                # cites a passage about someone else: its numbers, or the claim itself, are not theirs
-                claim = strip_markers(sentence).strip(" 。.！!？?")
-                for x in extract_numbers(claim) or ([claim] if claim else []):
-                    out.append(
-                        self.verdict(x, marks[0], f"the cited passage never names {entities}")
-                    )
-                continue
-            sentences = [s for p in passages for s in SENTENCE_PARTS.findall(p)]
-            for n in extract_numbers(strip_markers(sentence)):
-                if n in q.numbers:
-                    continue
-                holders = [s for s in sentences if number_grounded(n, s)]
-                if holders and not any(e in s for e in entities for s in holders):
-                    out.append(
-                        self.verdict(n, marks[0], f"stated there of another than {entities}")
-                    )
         return out
 
 
@@ -258,15 +152,3 @@ class AskedPeriod(Check):
 
 
 # Order matters only for reading: every check runs, and any verdict rejects the draft.
-CHECKS: list[Check] = [
-    NumbersInCitedPassages(),
-    ClaimsAboutAskedEntity(),
-    EnglishAmountScale(),
-    AskedUnit(),
-    AskedPeriod(),
-]
-
-
-def run_checks(d: Draft, checks: list[Check] | None = None) -> list[Verdict]:
-    """Every verdict of every check, in check order; empty when the draft may be shown."""
-    return [v for check in (CHECKS if checks is None else checks) for v in check(d)]

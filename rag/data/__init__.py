@@ -1,0 +1,1 @@
+"""Data files with provenance: general lists (patterns, units, dictionaries) read by the pipeline."""
