@@ -1,9 +1,14 @@
-"""Shared fixtures: every test gets its own data dir; the real model is assembled once per session."""
+"""Shared fixtures: every test gets its own data dir; the real model is assembled once per session.
+
+Also the helpers several test files use: running the CLI or concurrent calls, a free local
+port, and a headless Chromium for the page tests.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +23,16 @@ from rag.models.modelfile import GGUF_NAME
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 AMAZON = "000_7ed9c2d50966efa1.txt"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class CountingLock:
@@ -88,6 +103,13 @@ def run_rag(*args: str, home: Path, timeout: float = 500) -> subprocess.Complete
     )
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     """A folder holding the verified default GGUF, assembled once for the whole test session.
@@ -155,3 +177,16 @@ def corpus(tmp_path) -> Path:
     folder = tmp_path / "corpus"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (playwright), one per test module; skips when it is not installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium fonts-wqy-microhei")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

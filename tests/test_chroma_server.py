@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,11 @@ import pytest
 
 from rag.config import Settings
 from rag.index.store import PassageStore, StoreError, open_client, wipe_index
-from tests.conftest import AMAZON, SEEDS
+from tests.conftest import AMAZON, SEEDS, free_port
 
 pytestmark = pytest.mark.server
 
 QUESTION = "2024年亚马逊的资本支出是多少?"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _chroma_cli() -> str:
@@ -53,7 +46,7 @@ def _stop(proc: subprocess.Popen) -> None:
 def chroma_url(tmp_path_factory) -> str:
     """URL of a fresh ``chroma run`` server, up for this module, stopped at its end."""
     data = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
+    port = free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - closed in the teardown below
     proc = subprocess.Popen(
         [
@@ -138,7 +131,7 @@ def test_sync_query_and_reopen_through_the_server(chroma_url, monkeypatch):
 
 @pytest.mark.timeout(60)
 def test_unreachable_chroma_server_is_a_store_error(monkeypatch):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("RAG_CHROMA_URL", url)
     with pytest.raises(StoreError, match=rf"cannot reach the Chroma server at {url}"):
         open_client(Settings.from_env())

@@ -6,7 +6,7 @@ def test_default_logs_hold_no_prompt_passage_or_secret(caplog, monkeypatch):
 
     from rag.config import Settings
     from rag.logs import setup_logging
-    from tests.test_answer_logic import answerer
+    from tests.helpers import answerer
 
     secret = "sk-test-0123456789"
     monkeypatch.setenv("RAG_LLM_API_KEY", secret)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rag.ingest.clean import clean_text, normalize_unicode, to_simplified
 from rag.ingest.read import FileReport, IngestError, read_text_file
+from rag.ingest.repeat import repetition_notice
 from rag.ingest.split import (
     dedupe_articles,
     extract_date,
@@ -51,6 +52,7 @@ def load_file(
         )
         report.repairs += repairs
     report.articles = len(articles)
+    report.message = repetition_notice(report.repairs, len(raw))
     if len(articles) > 1:
         report.repairs.insert(0, Repair("split", path.name, f"{len(articles)} articles"))
     if not articles:

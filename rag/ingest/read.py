@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rag.records import Repair
@@ -34,11 +35,18 @@ class FileReport:
     repairs: list[Repair] = field(default_factory=list)
 
 
+# Legacy Chinese encodings tried after UTF-8. Big5 bytes always decode as GB18030 too (as
+# garbage), so every candidate that decodes is scored and the most plausible text wins.
+LEGACY = ("gb18030", "big5", "cp950", "big5hkscs")
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode bytes as UTF-8 (with or without BOM) or a Chinese legacy encoding.
 
-    >>> decode_bytes("数据中心".encode("gbk"))
-    ('数据中心', 'gb18030')
+    >>> decode_bytes("今天天气晴朗".encode("gbk"))
+    ('今天天气晴朗', 'gb18030')
+    >>> decode_bytes("今天天氣晴朗".encode("big5"))
+    ('今天天氣晴朗', 'big5')
     """
     if not data.strip():
         raise IngestError("empty file")
@@ -46,17 +54,61 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         raise IngestError("binary file (contains NUL bytes), not text")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    for enc in ("utf-8", "gb18030", "big5"):
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    decoded: list[tuple[float, str, str]] = []
+    for enc in LEGACY:
         try:
-            return data.decode(enc), enc
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
+        decoded.append((plausibility(text), enc, text))
+    if decoded:  # the best score wins; on a tie the earlier candidate (max keeps the first)
+        best = max(decoded, key=lambda d: d[0])
+        return best[2], best[1]
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    match = from_bytes(data).best()
+    if match is None:
         raise IngestError("unreadable: no text encoding fits these bytes")
-    return str(best), best.encoding
+    return str(match), match.encoding
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    """The everyday Chinese characters: GB2312 level 1 (3,755 simplified) and Big5's "常用字"
+    (5,401 traditional, A440–C67E). Garbage from a wrong legacy decoding is mostly outside."""
+    pairs = [(lead, t, "gb2312") for lead in range(0xB0, 0xD8) for t in range(0xA1, 0xFF)]
+    pairs += [
+        (lead, t, "big5")
+        for lead in range(0xA4, 0xC7)
+        for t in [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
+        if lead << 8 | t <= 0xC67E
+    ]
+    chars = {bytes([lead, t]).decode(enc, errors="ignore") for lead, t, enc in pairs}
+    chars.discard("")
+    return frozenset(chars)
+
+
+def plausibility(text: str, sample: int = 20_000) -> float:
+    """Share of the non-ASCII letters (CJK, private use) in ``text`` that are everyday Chinese
+    characters: about 1.0 for real text in either script, ~0.2–0.4 for a wrong decoding.
+
+    >>> garbled = "今天天氣晴朗".encode("big5").decode("gb18030")  # kana, private use, rare
+    >>> plausibility("今天天氣晴朗"), round(plausibility(garbled), 2)
+    (1.0, 0.17)
+    """
+    common = _common_chars()
+    letters = [c for c in text[:sample] if ord(c) > 0x7F and (c.isalpha() or _private(c))]
+    if not letters:
+        return 1.0
+    return sum(c in common for c in letters) / len(letters)
+
+
+def _private(ch: str) -> bool:
+    return 0xE000 <= ord(ch) <= 0xF8FF
 
 
 def html_to_text(html: str) -> str:
@@ -83,6 +135,17 @@ def markdown_to_text(md: str) -> str:
     return re.sub(r"(\*\*|__|`)", "", md)
 
 
+def human_size(n: int) -> str:
+    """A size for people.
+
+    >>> human_size(1_990_000), human_size(2048), human_size(5)
+    ('2.0 MB', '2 kB', '5 bytes')
+    """
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{n / 1000:.0f} kB" if n >= 1000 else f"{n} bytes"
+
+
 def read_text_file(path: Path, max_bytes: int = 2_000_000) -> tuple[str, str]:
     """Return (text, encoding) of a supported file; raise IngestError with a clear reason."""
     if path.suffix.lower() not in SUPPORTED:
@@ -90,7 +153,7 @@ def read_text_file(path: Path, max_bytes: int = 2_000_000) -> tuple[str, str]:
     size = path.stat().st_size if path.exists() else 0
     if size > max_bytes:
         raise IngestError(
-            f"file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB per file "
+            f"file is {human_size(size)}; the limit is {human_size(max_bytes)} per file "
             "(RAG_MAX_FILE_BYTES): split it into articles"
         )
     try:

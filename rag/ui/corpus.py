@@ -1,17 +1,16 @@
 """The Articles tab: uploads, safe file names, ingest reports and the corpus listing.
 
-- ``add_files`` — the upload handler: validate and copy each file under
-  ``RAG_HOME/uploads`` with a sanitized name (``safe_filename``, ``save_upload``), index them
-  at once, and return the per-file ingest report (``render_reports``) and the corpus table.
+- ``add_files`` — the upload handler: each file checked, read as ingestion will and only
+  then stored under ``RAG_HOME/uploads`` with a sanitized, unique name (``rag.ui.uploads``);
+  all indexed at once; returns the per-file ingest report (``render_reports``), one row per
+  file and never a server path, and the corpus table.
 - ``render_corpus`` — the indexed articles (``corpus_rows``) with the repairs ingestion
   made to each (``render_repairs``).
 """
 
 from __future__ import annotations
 
-import re
-import shutil
-import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,68 +19,29 @@ import gradio as gr
 import rag
 from rag.config import Settings, get_settings
 from rag.ingest.load import load_file
-from rag.ingest.read import SUPPORTED, FileReport
+from rag.ingest.read import FileReport
 from rag.records import Repair
 from rag.ui.render import _esc, render_error
+from rag.ui.uploads import (  # noqa: F401 - save_upload: part of this page's API
+    UPLOAD_DIR,
+    commit,
+    human_size,
+    numbered_name,
+    rollback,
+    safe_filename,
+    save_upload,
+    scrub,
+    stage_upload,
+    upload_folder,
+    validate,
+    why,
+)
 
-UPLOAD_DIR = "uploads"
-
-
-def safe_filename(name: str) -> str:
-    """A harmless file name: the basename only, odd characters replaced, no leading dots.
-
-    >>> safe_filename("../../etc/passwd.txt"), safe_filename("C:\\\\x\\\\星河 云?.TXT")
-    ('passwd.txt', '星河_云.txt')
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")  # controls, bidi
-    stem, dot, ext = base.rpartition(".")
-    if not dot:
-        stem, ext = base, ""
-    stem = re.sub(r"\.{2,}", ".", re.sub(r"[^\w.\-]+", "_", stem)).strip("._-")[:100] or "upload"
-    ext = re.sub(r"[^\w]+", "", ext).lower()[:10]
-    return f"{stem}.{ext}" if ext else stem
+_human = human_size  # the chat page (app.py) imports it from here
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _human(n: int) -> str:
-    return (
-        f"{n / 1_000_000:.1f} MB"
-        if n >= 1_000_000
-        else f"{n / 1000:.0f} kB"
-        if n >= 1000
-        else f"{n} bytes"
-    )
-
-
-def save_upload(src: Path, settings: Settings) -> Path:
-    """Validate an uploaded file and copy it under ``home/uploads``; ValueError says why not."""
-    name = safe_filename(src.name)
-    ext = Path(name).suffix.lower()
-    if ext not in SUPPORTED:
-        raise ValueError(f"unsupported file type {ext or '(none)'!r}: upload .txt, .md or .html")
-    try:
-        size = src.stat().st_size
-    except OSError as exc:
-        raise ValueError(f"the upload cannot be read ({exc.strerror or exc})") from exc
-    if size > settings.max_upload_bytes:
-        raise ValueError(
-            f"file is {_human(size)}; the limit is {_human(settings.max_upload_bytes)}"
-        )
-    if size == 0:
-        raise ValueError("file is empty")
-    folder = (settings.home / UPLOAD_DIR).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = (folder / name).resolve()
-    if dest.parent != folder:  # cannot happen after safe_filename; belt and braces
-        raise ValueError("bad file name")
-    tmp = dest.with_name(f".{dest.name}.part")
-    shutil.copyfile(src, tmp)
-    tmp.replace(dest)  # a re-upload under the same name replaces (updates) the article
-    return dest
 
 
 def render_reports(reports: list[FileReport], names: dict[str, str] | None = None) -> str:
@@ -95,14 +55,14 @@ def render_reports(reports: list[FileReport], names: dict[str, str] | None = Non
         status = f'<span class="rag-status rag-status-{_esc(r.status)}">{label}</span>'
         detail = []
         if r.message:
-            detail.append(_esc(r.message))
+            detail.append(_esc(scrub(r.message)))
         if r.status == "ok":
             detail.append(
                 f"{_plural(r.articles, 'article')} · {_plural(r.added, 'passage')} added · "
                 f"{r.unchanged} unchanged · {r.removed} removed"
             )
         if r.duplicates:
-            detail.append("duplicates skipped: " + _esc("; ".join(r.duplicates)))
+            detail.append("duplicates skipped: " + _esc(scrub("; ".join(r.duplicates))))
         if r.repairs:
             detail.append("repairs: " + _esc(summarize_repairs(r.repairs)))
         if r.encoding:
@@ -117,50 +77,118 @@ def render_reports(reports: list[FileReport], names: dict[str, str] | None = Non
     )
 
 
+@dataclass
+class Upload:
+    """One file of an upload and its outcome; ``report.path`` is its stored name (no path)."""
+
+    report: FileReport
+    dest: Path | None = None  # where it was stored; None when it was refused before that
+    backup: Path | None = None  # the version it replaced, kept until the new one is indexed
+    note: str = ""  # said before the ingest report (a rename)
+
+
 def add_files(
     files: list[Any] | Any | None,
     progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 - how Gradio injects it
 ) -> tuple[str, str]:
-    """Upload handler: validate, copy, index; returns (report HTML, corpus HTML).
+    """Upload handler: validate, store, index each file; returns (report HTML, corpus HTML).
 
-    Indexing progress (the ingest's tqdm bar) is shown on the page; outside an event the
-    progress calls do nothing, so tests can call this directly.
+    Every file gets its own row, in upload order: one bad file never loses the others. A file
+    is read as ingestion will before it is stored, so a refused one (too big, binary, not
+    decodable, no article text) leaves nothing in ``uploads/`` and replaces nothing; a
+    second file of the same name is stored as ``name (2).txt``. Indexing progress (the
+    ingest's tqdm bar) is shown on the page; outside an event the progress calls do nothing,
+    so tests can call this directly.
     """
     if not files:
         return "", render_corpus()
     settings = get_settings()
     items = files if isinstance(files, list) else [files]
-    reports: list[FileReport] = []
-    names: dict[str, str] = {}
-    saved: list[Path] = []
+    uploads: list[Upload] = []
+    taken: set[str] = set()
     progress(0.05, desc="checking files")
     for item in items:
-        src = Path(getattr(item, "name", None) or str(item))
         try:
-            dest = save_upload(src, settings)
-        except ValueError as exc:
-            reports.append(FileReport(path=str(src), status="error", message=str(exc)))
-            names[str(src)] = safe_filename(src.name)
-            continue
-        saved.append(dest)
+            uploads.append(_store(item, settings, taken))
+        except Exception as exc:  # never lose the batch over one file
+            name = safe_filename(Path(str(getattr(item, "name", None) or item)).name)
+            uploads.append(Upload(FileReport(name, "error", f"not saved: {why(exc)}")))
+    saved = [u for u in uploads if u.dest is not None]
     if saved:
-        progress(0.2, desc=f"indexing {len(saved)} file{'s' if len(saved) != 1 else ''}")
-        try:
-            report = rag.index_paths(saved, progress=True)
-        except Exception as exc:  # the index cannot be written: say why, per file
-            why = f"not indexed: {type(exc).__name__}: {exc}"
-            failed = [FileReport(path=str(p), status="error", message=why) for p in saved]
-            return render_reports(failed + reports, names), render_corpus()
-        reports = list(report.files) + reports
-        ok = [r for r in report.files if r.status == "ok"]
+        progress(0.2, desc=f"indexing {_plural(len(saved), 'file')}")
+        _index(saved)
+        ok = [u.report for u in saved if u.report.status == "ok"]
         if ok:
             articles = sum(r.articles for r in ok)
+            added = sum(r.added for r in ok)
             gr.Info(
-                f"Indexed {', '.join(Path(r.path).name for r in ok)} ({_plural(articles, 'article')}, "
-                f"{_plural(report.added, 'new passage')}). Ask about it in the Chat tab."
+                scrub(
+                    f"Indexed {', '.join(r.path for r in ok)} ({_plural(articles, 'article')}, "
+                    f"{_plural(added, 'new passage')}). Ask about it in the Chat tab."
+                )
             )
     progress(0.95, desc="listing articles")
-    return render_reports(reports, names), render_corpus()
+    return render_reports([u.report for u in uploads]), render_corpus()
+
+
+def _store(item: Any, settings: Settings, taken: set[str]) -> Upload:
+    """Stage, validate and commit one uploaded file under a name unique in this upload."""
+    src = Path(str(getattr(item, "name", None) or item))
+    base = safe_filename(src.name)
+    folder = upload_folder(settings)
+    name, n = base, 1
+    while name.casefold() in taken or (n > 1 and (folder / name).exists()):
+        n += 1
+        name = numbered_name(base, n)
+    taken.add(name.casefold())
+    renamed = f"renamed: another file in this upload is also called {base}" if n > 1 else ""
+    try:
+        staged, dest = stage_upload(src, settings, name)
+    except ValueError as exc:
+        return Upload(FileReport(name, "error", _join(renamed, str(exc))))
+    try:
+        report = validate(staged, settings)
+        report.path = name
+        if report.status != "ok":  # refused: nothing kept, nothing replaced
+            report.message = _join(renamed, report.message, "not kept")
+            return Upload(report)
+        backup = commit(staged, dest)
+    finally:
+        staged.unlink(missing_ok=True)
+    return Upload(FileReport(name, "error", "not indexed"), dest, backup, renamed)
+
+
+def _index(saved: list[Upload]) -> None:
+    """Index the stored files together, or one by one when that fails; a file that is not
+    indexed is taken out again (the version it replaced put back)."""
+    reports: list[FileReport] = []
+    try:
+        reports = list(rag.index_paths([u.dest for u in saved], progress=True).files)
+    except Exception:  # find the file that fails, so the others still get in
+        for u in saved:
+            try:
+                reports += rag.index_paths([u.dest], progress=True).files
+            except Exception as exc:
+                u.report.message = f"not indexed: {type(exc).__name__}: {why(exc)}"
+    by_path = {str(Path(r.path).resolve()): r for r in reports}
+    for u in saved:
+        r = by_path.get(str(u.dest))
+        if r is not None:
+            r.path = u.report.path
+            u.report = r
+        u.report.message = _join(u.note, u.report.message)
+        if u.report.status == "ok":
+            if u.backup is not None:
+                u.backup.unlink(missing_ok=True)
+        else:  # not kept: no file that is not in the index, the previous version back
+            rollback(u.dest, u.backup)
+            u.report.status = "error"
+            kept = "the previous version stays" if u.backup else ""
+            u.report.message = _join(u.report.message, "not kept", kept)
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def summarize_repairs(repairs: list[Repair]) -> str:
@@ -234,7 +262,7 @@ def render_corpus() -> str:
     try:
         rows = corpus_rows()
     except Exception as exc:  # an unreadable index: say so instead of a blank tab
-        return render_error(f"cannot read the index: {type(exc).__name__}: {exc}")
+        return render_error(f"cannot read the index: {type(exc).__name__}: {why(exc)}")
     if not rows:
         return '<p class="rag-dim">No articles indexed yet.</p>'
     body = []
