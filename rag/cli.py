@@ -38,6 +38,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = store.sync(paths, progress=not args.quiet)
     if report.repaired:
         print(f"removed {report.repaired} passages of a half-written article (interrupted ingest)")
+    for path, state in report.recovered.items():  # found when the store opened
+        done = "its articles removed" if state == "removed" else "indexed again, whole"
+        print(f"interrupted ingest of {Path(path).name}: {done}")
     if args.report:
         print_report(report)
     print(report.summary())
@@ -109,9 +112,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.ui.exposure import check_exposure
+
+    settings = get_settings()
+    if not args.no_auth:  # refused before Gradio is imported and the page built: at once
+        check_exposure(settings, args.host or settings.host)
     from rag.ui.app import launch
 
-    launch(host=args.host, port=args.port)
+    launch(settings, host=args.host, port=args.port, no_auth=args.no_auth)
     return 0
 
 
@@ -152,8 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("serve", help="start the chat page")
-    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    p.add_argument(
+        "--host",
+        default=None,
+        help="bind address (default 127.0.0.1); any other needs RAG_AUTH=user:password or --no-auth",
+    )
     p.add_argument("--port", type=int, default=None)
+    p.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve a non-loopback address without a login anyway (prints a warning)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="run the evaluation set and write a report")

@@ -13,9 +13,28 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _data_dir(name: str) -> Path:
+    """The shipped data folder ``name`` (``prompts`` or ``seeds``).
+
+    The repo keeps them at its top level; a wheel installs them as ``rag/prompts`` and
+    ``rag/seeds`` (package-dir in pyproject.toml), found here with importlib.resources. An
+    editable install maps only ``rag/`` to the checkout, so there they are the checkout's own
+    folders (setuptools' editable finder cannot map a data folder without ``__init__.py``, and
+    seeds/ must not get one: ingestion reads every file of the folder).
+
+    >>> sorted(p.name for p in _data_dir("prompts").glob("answer_user_*.txt"))
+    ['answer_user_en.txt', 'answer_user_zh.txt']
+    """
+    packaged = resources.files("rag") / name
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return REPO_ROOT / name
 
 
 def _default_home() -> Path:
@@ -29,8 +48,8 @@ class Settings:
     """Typed configuration; see README for the table of ``RAG_*`` variables."""
 
     home: Path = field(default_factory=_default_home)  # data dir: model, chroma, bm25
-    seeds: Path = REPO_ROOT / "seeds"  # corpus indexed on first use when the index is empty
-    prompts: Path = REPO_ROOT / "prompts"
+    seeds: Path = _data_dir("seeds")  # corpus indexed on first use when the index is empty
+    prompts: Path = _data_dir("prompts")  # the prompt templates (rag.models.prompts)
     llm: str = "default"  # "default" | /path/model.gguf | hf:<id or dir> | openai:<base url>
     llm_model_name: str = ""  # model name sent to an OpenAI-compatible server
     llm_api_key: str = field(default="", repr=False)  # bearer token for that server (a secret)
@@ -58,6 +77,8 @@ class Settings:
     max_file_bytes: int = 2_000_000  # per file at ingestion: ~1M characters, minutes to embed
     host: str = "127.0.0.1"
     port: int = 7860
+    # "user:password": the page's login; required to serve on a non-loopback address (a secret)
+    auth: str = field(default="", repr=False)
     queue_size: int = 16
     log_level: str = "INFO"  # INFO: one line per answer; DEBUG adds the full prompts
 
@@ -84,8 +105,10 @@ class Settings:
 
         >>> Settings.from_env({"RAG_LLM_API_KEY": "sk-123"}).public()["llm_api_key"]
         '***'
+        >>> Settings.from_env({"RAG_AUTH": "ann:pw"}).public()["auth"]
+        '***'
         """
-        secret = {"llm_api_key"}
+        secret = {"llm_api_key", "auth"}
         return {
             f.name: (
                 "***" if f.name in secret and getattr(self, f.name) else str(getattr(self, f.name))

@@ -2,6 +2,9 @@
 
 The first use builds the index from ``seeds/`` (and the page's uploads) when it is empty;
 later calls and new processes reuse it. ``reset()`` drops everything (after an ingest, or in tests).
+Opening the store completes or removes files a killed ingest left half-indexed; the store
+and the retriever reload when another process changed the index (its generation moved), so
+the page answers from what ``rag ingest`` left, without a restart.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ def get_store(settings: Settings | None = None) -> PassageStore:
             _state["store"] = PassageStore(settings)
             _state["store_key"] = _key(settings)
         store: PassageStore = _state["store"]  # type: ignore[assignment]
+        store.refresh_if_stale()  # e.g. `rag ingest --rebuild` replaced the index files
         if store.count() == 0:
             if (settings.home / "bm25").is_dir():  # there was an index: its folder was deleted
                 log.warning(
@@ -52,9 +56,11 @@ def get_retriever(settings: Settings | None = None) -> HybridRetriever:
     settings = settings or get_settings()
     with _lock:
         store = get_store(settings)
-        if "retriever" not in _state:
-            _state["retriever"] = HybridRetriever(settings, store)
-        return _state["retriever"]  # type: ignore[return-value]
+        retriever = _state.get("retriever")
+        if not isinstance(retriever, HybridRetriever) or retriever.store is not store:
+            retriever = _state["retriever"] = HybridRetriever(settings, store)
+        retriever.refresh_if_stale()  # searches check too; this covers `retriever.passages`
+        return retriever
 
 
 def get_model(settings: Settings | None = None) -> ChatModel:

@@ -39,8 +39,10 @@ def synthetic_corpus(folder: Path) -> Path:
     return folder
 
 
-def kill_during_indexing(corpus: Path, home: Path) -> int:
-    """Start ``rag ingest``, SIGKILL it once a few articles are written; return how many were."""
+def kill_during_indexing(
+    corpus: Path, home: Path, when=lambda done, total: 3 <= done < total - 3
+) -> int:
+    """Start ``rag ingest``, SIGKILL it once ``when(articles written, total)``; return how many were."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", "ingest", str(corpus)],
         env={**os.environ, "RAG_HOME": str(home)},
@@ -59,7 +61,7 @@ def kill_during_indexing(corpus: Path, home: Path) -> int:
             progress = re.findall(rb"indexing:[^\r\n]*?(\d+)/(\d+) \[", seen)
             if progress:
                 done, total = map(int, progress[-1])
-                if 3 <= done < total - 3:
+                if when(done, total):
                     proc.send_signal(signal.SIGKILL)
                     proc.wait(timeout=30)
                     return done

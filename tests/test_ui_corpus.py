@@ -74,3 +74,16 @@ def test_upload_handler_copies_valid_files_and_reports_rejected_ones(tmp_path, m
     assert "rag-status-ok" in report and "星河云_news.md" in report and "3 passages added" in report
     assert "rag-status-error" in report and "unsupported file type &#x27;.pptx&#x27;" in report
     assert corpus == "<corpus>"
+
+
+def test_the_articles_tab_lists_a_file_an_interrupted_upload_lost(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    import rag.runtime
+
+    gone = str(tmp_path / "uploads" / "three.txt")
+    state = SimpleNamespace(state="removed", detail="interrupted; the file is gone: nothing kept")
+    store = SimpleNamespace(articles=lambda: {}, file_states=lambda: {gone: state})
+    monkeypatch.setattr(rag.runtime, "get_store", lambda *a: store)
+    tab = ui_corpus.render_corpus()
+    assert "three.txt" in tab and 'rag-state">interrupted; the file is gone' in tab

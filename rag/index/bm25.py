@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from rag.index.generation import IndexLock
 from rag.index.tokenize import SYNONYMS, TOKENIZER_VERSION, add_corpus_terms, tokenize
 from rag.records import Passage
 
@@ -45,37 +48,57 @@ class BM25Index:
         return cls(retriever, [p.id for p in passages], fingerprint(passages))
 
     def save(self, folder: Path) -> None:
+        """Write the index; a reader never loads a mix of two versions (see ``load``).
+
+        ``rag.json`` (the key) goes first and comes back last: a reader that finds the same
+        ``rag.json`` before and after loading the arrays has read arrays of that key.
+        Callers hold the data dir's writer lock, so two saves never interleave.
+        """
         folder.mkdir(parents=True, exist_ok=True)
-        self.retriever.save(str(folder), show_progress=False)
-        (folder / "rag.json").write_text(json.dumps({"key": self.key, "ids": self.ids}))
+        meta = folder / "rag.json"
+        meta.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".bm25-") as tmp:
+            self.retriever.save(tmp, show_progress=False)
+            for f in Path(tmp).iterdir():
+                os.replace(f, folder / f.name)
+            staged = Path(tmp) / "rag.json"
+            staged.write_text(json.dumps({"key": self.key, "ids": self.ids}))
+            os.replace(staged, meta)
 
     @classmethod
     def load(cls, folder: Path, key: str) -> BM25Index | None:
-        """The saved index if it matches ``key``, else None (stale or missing)."""
+        """The saved index if it matches ``key``, else None (stale, missing or being rewritten)."""
         import bm25s
 
         meta_file = folder / "rag.json"
-        if not meta_file.exists():
-            return None
         try:
-            meta = json.loads(meta_file.read_text())
+            before = meta_file.read_text()
+            meta = json.loads(before)
             if meta.get("key") != key:
                 return None
             retriever = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+            if meta_file.read_text() != before:  # rewritten while we read: a mix of two
+                return None
         except (OSError, ValueError, KeyError):
             return None
         return cls(retriever, meta["ids"], key)
 
     @classmethod
-    def load_or_build(cls, folder: Path, passages: list[Passage]) -> BM25Index:
+    def load_or_build(
+        cls, folder: Path, passages: list[Passage], lock: IndexLock | None = None
+    ) -> BM25Index:
+        """The saved index of exactly these passages, or a new one (saved when ``lock``,
+        the data dir's writer lock, is free: a busy writer only costs a rebuild later)."""
         key = fingerprint(passages)
         index = cls.load(folder, key)
         if index is None:
             index = cls.build(passages)
-            with contextlib.suppress(
-                OSError
-            ):  # a read-only data dir only costs a rebuild next time
-                index.save(folder)
+            with contextlib.ExitStack() as stack:
+                held = stack.enter_context(lock.hold(wait=False)) if lock else True
+                if held:
+                    # a read-only data dir only costs a rebuild next time
+                    with contextlib.suppress(OSError):
+                        index.save(folder)
         else:
             add_corpus_terms([p.text for p in passages])
         return index

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from functools import cached_property
 
 from llama_index.core.retrievers import BaseRetriever
@@ -16,6 +17,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.config import Settings
 from rag.index.bm25 import BM25Index
+from rag.index.generation import read_generation
 from rag.index.store import PassageStore
 from rag.ingest.clean import normalize_unicode, to_simplified
 from rag.records import Passage
@@ -70,16 +72,38 @@ class DenseRetriever(BaseRetriever):
 
 
 class HybridRetriever:
-    """One warm retriever per process: passages, BM25 and Chroma are loaded once."""
+    """One warm retriever per process: passages, BM25 and Chroma are loaded once, and again
+    whenever the index generation moved (another process, or store, committed a change)."""
 
     def __init__(self, settings: Settings, store: PassageStore):
         self.settings = settings
         self.store = store
-        passages = store.all_passages()
+        self._lock = threading.RLock()
+        self._load()
+
+    def _load(self) -> None:
+        self.store.refresh_if_stale()
+        self.generation = self.store.generation
+        passages = self.store.all_passages()
         self.passages = {p.id: p for p in passages}
-        self.bm25 = BM25Index.load_or_build(settings.home / "bm25", passages)
-        self.lexical = LexicalRetriever(self.bm25, self.passages, settings.candidates)
-        self.dense = DenseRetriever(store, self.passages, settings.candidates)
+        self.bm25 = BM25Index.load_or_build(
+            self.settings.home / "bm25", passages, lock=self.store.lock
+        )
+        self.lexical = LexicalRetriever(self.bm25, self.passages, self.settings.candidates)
+        self.dense = DenseRetriever(self.store, self.passages, self.settings.candidates)
+        self.__dict__.pop("fusion", None)  # built over the old retrievers
+
+    def refresh_if_stale(self) -> bool:
+        """Reload passages and BM25 if the index changed since they were loaded: one small
+        file read when it did not. True when it reloaded."""
+        if read_generation(self.settings.home) == self.generation:
+            return False
+        with self._lock:
+            if read_generation(self.settings.home) == self.generation:
+                return False
+            self._load()
+        log.info("the index changed (generation %d): passages and BM25 reloaded", self.generation)
+        return True
 
     @cached_property
     def fusion(self):
@@ -97,13 +121,19 @@ class HybridRetriever:
         )
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid") -> list[Passage]:
-        """Top ``k`` passages for a question; ``mode`` is hybrid, bm25 or dense (for evaluation)."""
+        """Top ``k`` passages for a question; ``mode`` is hybrid, bm25 or dense (for evaluation).
+
+        First reloads what another process changed in the index (``refresh_if_stale``), so
+        a file removed by ``rag ingest`` is never returned by a page that was already up.
+        """
         query = normalize_query(question)
-        if not query or not self.passages:
-            return []
-        retriever = {"hybrid": self.fusion, "bm25": self.lexical, "dense": self.dense}[mode]
-        results = retriever.retrieve(query)
-        return [self._with_lead(self.passages[r.node.node_id], r.score) for r in results[:k]]
+        with self._lock:  # a reload swaps the retrievers: search one consistent set
+            self.refresh_if_stale()
+            if not query or not self.passages:
+                return []
+            retriever = {"hybrid": self.fusion, "bm25": self.lexical, "dense": self.dense}[mode]
+            results = retriever.retrieve(query)
+            return [self._with_lead(self.passages[r.node.node_id], r.score) for r in results[:k]]
 
     def neighbours(self, passage: Passage) -> list[Passage]:
         """The passages right before and after ``passage`` in its article (for context windows)."""

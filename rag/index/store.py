@@ -1,116 +1,97 @@
 """The passage store: Chroma (embedded or server) kept in sync with the corpus files.
 
-Sync is incremental and crash-safe:
+Sync (``rag.index.sync``) is incremental and crash-safe:
 
 - an article's id is a hash of its clean text, so an unchanged article is skipped;
 - passages of changed or deleted files are removed;
 - every passage records ``n_passages`` of its article, so an article whose passages were only
-  partly written (process killed mid-ingest) is detected on the next open and re-done.
+  partly written (process killed mid-ingest) is detected on the next open and removed;
+- a file's articles are one unit, committed by its manifest (``rag.index.manifest``): a file
+  an ingest left half-indexed is indexed again on the next open, or removed if it is gone.
+
+Several processes may share the data dir: writers take turns (``IndexLock``) and every
+committed change bumps the generation (``rag.index.generation``), which makes readers reopen.
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
+import threading
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from rag.config import Settings
+from rag.index.client import StoreError, forget_client, open_client, wipe_index
 from rag.index.embed import get_embedder
-from rag.ingest.chunk import chunk_article
-from rag.ingest.load import iter_files, load_file
-from rag.ingest.read import FileReport
-from rag.ingest.split import near_duplicate
+from rag.index.generation import IndexLock, bump_generation, read_generation
+from rag.index.manifest import FileState, ManifestBook, file_state
+from rag.index.recover import interrupted_files, recover_file
+from rag.index.sync import SyncReport, sync_files
 from rag.records import Article, Passage
+
+__all__ = ["PassageStore", "StoreError", "SyncReport", "open_client", "wipe_index"]
 
 META_FIELDS = ("source", "title", "article_id", "start", "end", "outlet", "date", "path")
 
 
-class StoreError(RuntimeError):
-    """The index cannot be opened or written; the message says what to do."""
-
-
-@dataclass
-class SyncReport:
-    files: list[FileReport]
-    added: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    repaired: int = 0  # passages of half-written articles removed before syncing
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.files)} files · {self.added} passages embedded · "
-            f"{self.unchanged} unchanged · {self.removed} removed"
-        )
-
-
-def open_client(settings: Settings):
-    """Embedded ``PersistentClient`` in the data dir, or ``HttpClient`` when RAG_CHROMA_URL is set."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        from urllib.parse import urlparse
-
-        url = urlparse(settings.chroma_url)
-        try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or 8000,
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-            client.heartbeat()
-        except Exception as exc:
-            raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
-            ) from exc
-        return client
-    path = settings.chroma_dir
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        raise StoreError(
-            f"the data directory {settings.home} is not writable ({exc.strerror or exc}); "
-            "set RAG_HOME to a writable folder"
-        ) from exc
-    try:
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:
-        raise StoreError(
-            f"the index at {path} is corrupt or unreadable ({type(exc).__name__}: {exc}); "
-            "run `rag ingest --rebuild` to rebuild it from the corpus"
-        ) from exc
-
-
 class PassageStore:
-    """Passages in a Chroma collection, added through LlamaIndex's ``ChromaVectorStore``."""
+    """Passages in a Chroma collection, added through LlamaIndex's ``ChromaVectorStore``.
 
-    def __init__(self, settings: Settings):
+    Opening it repairs what a killed ingest left (``recover``), unless ``recover=False``.
+    """
+
+    def __init__(self, settings: Settings, *, recover: bool = True):
         self.settings = settings
         self.embedder = get_embedder(settings.embedder)
-        self.client = open_client(settings)
+        self.lock = IndexLock.for_home(settings.home)
+        self.changes = 0  # writes to the index by this store (sync counts them too)
+        self.repaired = 0  # passages of half-written articles removed when it opened
+        self.recovered: dict[str, str] = {}  # interrupted files: path -> their new state
+        self._reopening = threading.Lock()
+        self.generation = read_generation(settings.home)  # before opening: never too new
+        self._open()
+        if recover:
+            self.recover()
+
+    def _open(self) -> None:
+        self.client = open_client(self.settings)
         try:
             self.collection = self.client.get_or_create_collection(
-                settings.collection,
+                self.settings.collection,
                 embedding_function=self.embedder,
                 metadata={"hnsw:space": "cosine"},
             )
             self.collection.count()
+            self.manifests = ManifestBook(self.client, self.settings.collection)
         except Exception as exc:
             raise StoreError(
-                f"the index collection {settings.collection!r} is corrupt or unreadable "
+                f"the index collection {self.settings.collection!r} is corrupt or unreadable "
                 f"({type(exc).__name__}: {exc}); run `rag ingest --rebuild`"
             ) from exc
-        self.repaired = self.remove_partial_articles()
+
+    # ------------------------------------------------------------------ freshness
+
+    def refresh_if_stale(self) -> bool:
+        """Reopen when another process committed a change since this store last looked
+        (its embedded vector index would not show it); True if it did."""
+        if read_generation(self.settings.home) == self.generation:
+            return False
+        with self._reopening:
+            current = read_generation(self.settings.home)
+            if current == self.generation:
+                return False
+            if not self.settings.chroma_url:  # a server always answers from its current state
+                forget_client(self.settings)
+                self._open()
+            self.generation = current
+        return True
+
+    def _committed(self) -> None:
+        """Count a committed change: other processes reload at their next question."""
+        new = bump_generation(self.settings.home)
+        if new > self.generation + 1:  # another writer's change came in between: read it too
+            self.generation = -1
+            self.refresh_if_stale()
+        self.generation = new
 
     # ------------------------------------------------------------------ reading
 
@@ -156,6 +137,14 @@ class PassageStore:
             rec["text"] = text
         return out
 
+    def file_states(self) -> dict[str, FileState]:
+        """Every file the index has a manifest for, by resolved path (the ``path`` of its
+        articles in ``articles()``), with its state: "complete", "interrupted — redone",
+        "removed" (interrupted and the file gone: nothing of it is indexed) or "indexing"."""
+        self.refresh_if_stale()
+        writer = self.lock.held_elsewhere()
+        return {path: file_state(m, writer) for path, m in sorted(self.manifests.all().items())}
+
     # ------------------------------------------------------------------ writing
 
     def remove_partial_articles(self) -> int:
@@ -169,7 +158,34 @@ class PassageStore:
         broken = [pid for aid, ids in seen.items() if len(ids) != expected[aid] for pid in ids]
         if broken:
             self.collection.delete(ids=broken)
+            self.changes += 1
         return len(broken)
+
+    def recover(self) -> None:
+        """Finish what a killed ingest left: half-written articles are removed, and a file
+        whose manifest is pending or does not list its indexed articles is indexed again
+        from disk, or its articles removed when the file is gone. Skipped while another
+        process is writing: its files are in progress, not interrupted."""
+        with self.lock.hold(wait=False) as held:
+            if not held:
+                return
+            self.refresh_if_stale()
+            before = self.changes
+            try:
+                self.repaired = self.remove_partial_articles()
+                for path, legacy in interrupted_files(self).items():
+                    recover_file(self, path, legacy)
+            finally:
+                if self.changes != before:
+                    self._committed()
+
+    def indexed_files(self) -> dict[str, dict[str, int]]:
+        """path -> {article id -> passages} of what Chroma holds."""
+        out: dict[str, dict[str, int]] = defaultdict(dict)
+        for _, meta in self._metadatas():
+            out[meta.get("path", "")][meta.get("article_id", "")] = int(meta.get("n_passages", 0))
+        out.pop("", None)
+        return out
 
     def add_article(self, article: Article, passages: list[Passage]) -> None:
         from llama_index.core.schema import TextNode
@@ -184,9 +200,11 @@ class PassageStore:
             node = TextNode(id_=p.id, text=p.text, metadata=meta, embedding=[float(x) for x in vec])
             nodes.append(node)
         ChromaVectorStore(chroma_collection=self.collection).add(nodes)
+        self.changes += 1
 
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
+        self.changes += 1
 
     def sync(
         self, paths: list[Path], *, prune_missing: bool = True, progress: bool = True
@@ -194,76 +212,21 @@ class PassageStore:
         """Bring the index in line with the files under ``paths``.
 
         New or changed articles are embedded, unchanged ones skipped, duplicates reported,
-        and articles of files that changed or disappeared (under a given folder) removed.
+        and articles of files that changed or disappeared (under a given folder) removed;
+        each file is committed whole. One writer at a time per data dir; other processes
+        see the result at their next question.
         """
-        files = iter_files(paths)
-        reports: list[FileReport] = []
-        indexed = self.articles()
-        by_path: dict[str, set[str]] = defaultdict(set)
-        for aid, rec in indexed.items():
-            by_path[rec["path"]].add(aid)
-        todo: list[tuple[Article, FileReport]] = []
-        produced: dict[str, set[str]] = {}
-        kept_texts = {aid: rec["text"] for aid, rec in indexed.items()}
-        for f in files:
-            articles, report = load_file(f, max_bytes=self.settings.max_file_bytes)
-            reports.append(report)
-            key = str(f.resolve())
-            produced[key] = set()
-            for art in articles:
-                art.path = key
-                aid = art.id
-                if aid in by_path.get(key, set()):
-                    produced[key].add(aid)
-                    report.unchanged += indexed[aid]["passages"]
-                    continue
-                twin = next(
-                    (
-                        t
-                        for t, text in kept_texts.items()
-                        if text == art.text or near_duplicate(text, art.text)
-                    ),
-                    None,
-                )
-                if twin is not None and twin not in by_path.get(key, set()):
-                    owner = indexed.get(twin, {}).get("source") or "another article in this batch"
-                    report.duplicates.append(f"{art.title} (duplicate of {owner})")
-                    continue
-                produced[key].add(aid)
-                kept_texts[aid] = art.text
-                todo.append((art, report))
-        # remove what changed inside re-read files, and files gone from a synced folder
-        removed = 0
-        folders = [str(p.resolve()) for p in paths if p.is_dir()]
-        for path, aids in by_path.items():
-            gone = (
-                path not in produced
-                and prune_missing
-                and any(path.startswith(d + "/") for d in folders)
-            )
-            stale = aids - produced[path] if path in produced else (aids if gone else set())
-            for aid in stale:
-                removed += indexed[aid]["passages"]
-                self.delete_article(aid)
-                rep = next((r for r in reports if str(Path(r.path).resolve()) == path), None)
-                if rep:
-                    rep.removed += indexed[aid]["passages"]
-        added = 0
-        bar = tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo)
-        for art, report in bar:
-            passages = chunk_article(art, self.settings.chunk_chars, self.settings.chunk_overlap)
-            self.add_article(art, passages)
-            report.added += len(passages)
-            added += len(passages)
-        for rep in reports:
-            rep.passages = rep.added + rep.unchanged
-        return SyncReport(
-            files=reports,
-            added=added,
-            removed=removed,
-            unchanged=sum(r.unchanged for r in reports),
-            repaired=self.repaired,
-        )
+        with self.lock.hold():
+            self.refresh_if_stale()
+            before = self.changes
+            try:
+                report = sync_files(self, paths, prune_missing=prune_missing, progress=progress)
+            finally:
+                if self.changes != before:
+                    self._committed()
+        report.repaired = self.repaired
+        report.recovered = dict(self.recovered)
+        return report
 
 
 def passage_from_row(pid: str, doc: str, meta: dict) -> Passage:
@@ -278,20 +241,3 @@ def passage_from_row(pid: str, doc: str, meta: dict) -> Passage:
         outlet=meta.get("outlet", ""),
         date=meta.get("date", ""),
     )
-
-
-def wipe_index(settings: Settings) -> None:
-    """Delete the local index (and derived BM25 files) so it can be rebuilt from the corpus."""
-    if settings.chroma_url:
-        import chromadb
-
-        client = open_client(settings)
-        with contextlib.suppress(ValueError, chromadb.errors.NotFoundError):
-            client.delete_collection(settings.collection)
-    else:
-        from chromadb.api.client import SharedSystemClient
-
-        # Chroma caches one client per path; a cached one would keep the deleted files' state
-        SharedSystemClient.clear_system_cache()
-        shutil.rmtree(settings.chroma_dir, ignore_errors=True)
-    shutil.rmtree(settings.home / "bm25", ignore_errors=True)

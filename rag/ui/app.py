@@ -1,6 +1,8 @@
 """The chat page: streaming answers that show where every claim comes from.
 
-``build_app()`` returns the Gradio Blocks; ``launch()`` serves it (127.0.0.1 by default).
+``build_app()`` returns the Gradio Blocks; ``launch()`` serves it (127.0.0.1 by default; any
+other address needs a login, ``RAG_AUTH=user:password``, or an explicit ``--no-auth``:
+``rag.ui.exposure``).
 
 - **Chat**: answers stream in as the model writes them; when generation ends the streamed
   text is replaced by the final, verified answer, whose every ``[n]`` marker is a link that
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import gradio as gr
 
@@ -33,6 +36,7 @@ from rag.ui.corpus import (
     add_files,
     render_corpus,
 )
+from rag.ui.exposure import ExposureError, check_exposure, parse_auth
 from rag.ui.style import CSS, JS, theme
 
 EXAMPLES = [
@@ -150,10 +154,12 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
 def launch_options(
     settings: Settings, host: str | None = None, port: int | None = None, share: bool = False
 ) -> dict:
+    """Keyword arguments for ``Blocks.launch``; ``auth`` is the ``RAG_AUTH`` login or None."""
     return {
         "server_name": host or settings.host,
         "server_port": port or settings.port,
         "share": share,
+        "auth": parse_auth(settings.auth),
         "max_file_size": settings.max_upload_bytes,
         "theme": theme(),
         "show_error": True,
@@ -165,10 +171,16 @@ def launch(
     host: str | None = None,
     port: int | None = None,
     share: bool = False,
+    no_auth: bool = False,
     **kwargs,
 ):
-    """Serve the page (127.0.0.1:7860 unless told otherwise); extra kwargs go to ``Blocks.launch``."""
+    """Serve the page (127.0.0.1:7860 unless told otherwise); extra kwargs go to ``Blocks.launch``.
+
+    A non-loopback ``host`` (or ``share``) needs ``RAG_AUTH=user:password`` or ``no_auth``;
+    without either it raises ``ExposureError`` before anything is built or bound.
+    """
     settings = settings or get_settings()
+    check_exposure(settings, host or settings.host, share=share, no_auth=no_auth)
     demo = build_app(settings)
     return demo.launch(**launch_options(settings, host, port, share), **kwargs)
 
@@ -181,17 +193,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--host",
         default=settings.host,
-        help=f"address to bind (default {settings.host}; 0.0.0.0 = all)",
+        help=f"address to bind (default {settings.host}; 0.0.0.0 = all, needs RAG_AUTH or --no-auth)",
     )
     parser.add_argument(
         "--port", type=int, default=settings.port, help=f"port (default {settings.port})"
     )
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve a non-loopback address without a login (RAG_AUTH unset) anyway",
+    )
     args = parser.parse_args(argv)
     setup_logging(settings)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"warning: serving on {args.host}: anyone who can reach this machine can use the page (no login)"
-        )
-    launch(settings, host=args.host, port=args.port, share=args.share)
+    try:
+        launch(settings, host=args.host, port=args.port, share=args.share, no_auth=args.no_auth)
+    except ExposureError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0

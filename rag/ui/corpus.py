@@ -230,7 +230,9 @@ def corpus_rows() -> list[dict]:
     """Indexed articles with the repairs ingestion made to each (re-read from their files)."""
     from rag.runtime import get_store
 
-    articles = get_store().articles()
+    store = get_store()
+    articles = store.articles()
+    states = store.file_states()  # an upload interrupted by a crash: redone or removed
     uploads = (get_settings().home / UPLOAD_DIR).resolve()
     loaded: dict[str, dict[str, list[Repair]] | None] = {}
     rows = []
@@ -252,8 +254,27 @@ def corpus_rows() -> list[dict]:
                 "passages": rec["passages"],
                 "uploaded": bool(path) and Path(path).parent == uploads,
                 "repairs": None if by_id is None else by_id.get(aid, []),
+                "state": states[path].detail
+                if path in states and states[path].state != "complete"
+                else "",
             }
         )
+    for path, st in states.items():  # nothing of a removed file is indexed: a row of its own
+        if st.state == "removed":
+            name = Path(path).name
+            rows.append(
+                {
+                    "article_id": "",
+                    "title": name,
+                    "outlet": "",
+                    "date": "",
+                    "source": name,
+                    "passages": 0,
+                    "uploaded": Path(path).parent == uploads,
+                    "repairs": [],
+                    "state": st.detail,
+                }
+            )
     rows.sort(key=lambda r: (not r["uploaded"], r["source"], r["title"]))
     return rows
 
@@ -273,6 +294,8 @@ def render_corpus() -> str:
             else render_repairs(r["repairs"])
         )
         tag = ' <span class="rag-tag">uploaded</span>' if r["uploaded"] else ""
+        if r.get("state"):
+            tag += f' <span class="rag-tag rag-state">{_esc(r["state"])}</span>'
         body.append(
             f"<tr><td>{_esc(r['title'])}{tag}</td><td>{_esc(r['outlet'])}</td><td class='rag-date'>{_esc(r['date'])}</td>"
             f"<td><code>{_esc(r['source'])}</code></td><td class='rag-num'>{r['passages']}</td><td>{repairs}</td></tr>"
