@@ -1,9 +1,9 @@
 """Cited answers over Chinese news, from a local Qwen model.
 
 >>> import rag
->>> a = rag.ask("2024年亚马逊的资本支出是多少?")   # doctest: +SKIP
+>>> a = rag.ask("2024年北京站的客流量是多少?")   # doctest: +SKIP
 >>> a.text, a.citations[0].source                    # doctest: +SKIP
-('2024年亚马逊的资本支出为777亿美元[1]。', '000_7ed9c2d50966efa1.txt')
+('2024年北京站的客流量为3000万人次[1]。', '000_3f9a1c2b7d4e5a60.txt')
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def ask(question: str, history: list[dict] | None = None) -> Answer:
     """Answer ``question`` from the indexed articles, citing passages as [1], [2] …
 
     ``history`` is the conversation so far, ``[{"role": "user"|"assistant", "content": str}]``;
-    a follow-up such as "那腾讯呢?" is rewritten into a standalone question first.
+    a follow-up such as "那上海站呢?" is rewritten into a standalone question first.
     Raises ``rag.answer.question.QuestionError`` for empty or oversized questions.
     """
     from rag.runtime import get_answerer

@@ -25,7 +25,7 @@ class Repair:
 class Article:
     """One news article after cleaning; ``text`` is clean simplified Chinese, ``original`` as read."""
 
-    source: str  # corpus file name, e.g. 000_7ed9c2d50966efa1.txt
+    source: str  # corpus file name, e.g. 000_3f9a1c2b7d4e5a60.txt
     title: str
     text: str
     original: str

@@ -143,7 +143,14 @@ def rag_home(tmp_path, monkeypatch) -> Path:
     """Redirect the data dir (index, BM25, uploads, model) to a fresh temp dir for each test."""
     home = tmp_path / "rag-home"
     monkeypatch.setenv("RAG_HOME", str(home))
-    for var in ("RAG_LLM", "RAG_CHROMA_URL", "RAG_EMBEDDER", "RAG_TOP_K", "RAG_SNIPPET_CHARS"):
+    for var in (
+        "RAG_LLM",
+        "RAG_CHROMA_URL",
+        "RAG_EMBEDDER",
+        "RAG_TOP_K",
+        "RAG_SNIPPET_CHARS",
+        "RAG_AUTH",
+    ):
         monkeypatch.delenv(var, raising=False)
     runtime.reset()
     yield home

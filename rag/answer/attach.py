@@ -15,9 +15,9 @@ def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
     """Give a sentence without a marker the passage that holds its numbers and key words.
 
     >>> from rag.records import Passage
-    >>> ev = [Evidence(1, Passage("a", "s", "t", "阿里开支725.13亿元"), "阿里开支725.13亿元")]
-    >>> attach_missing_citations("阿里的资本开支为725.13亿元。", ev)
-    '阿里的资本开支为725.13亿元[1]。'
+    >>> ev = [Evidence(1, Passage("a", "s", "t", "北京站客流320.5万人次"), "北京站客流320.5万人次")]
+    >>> attach_missing_citations("北京站的客流量为320.5万人次。", ev)
+    '北京站的客流量为320.5万人次[1]。'
     """
     out = []
     for sentence in split_answer_sentences(text):
@@ -47,8 +47,8 @@ def repoint_citations(
     not in the passages it cites but all are in one other passage, cite that one instead.
     ``asked`` are the figures the question names (a year), which need no citation.
 
-    >>> repoint_citations("亚马逊为777亿美元[1]。", {1: "阿里725亿元", 2: "亚马逊777亿美元"})
-    '亚马逊为777亿美元[2]。'
+    >>> repoint_citations("深圳为1930毫米[1]。", {1: "杭州1580毫米", 2: "深圳1930毫米"})
+    '深圳为1930毫米[2]。'
     """
     out = []
     for sentence in split_answer_sentences(answer):

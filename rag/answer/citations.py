@@ -90,8 +90,8 @@ def parse_citations(text: str, n_passages: int) -> tuple[str, list[int]]:
 
     Returns the new text and, for each new number in order, the 0-based passage index.
 
-    >>> parse_citations("阿里投入3800亿元[编号3]。腾讯[1,3]。无效[9]", 3)
-    ('阿里投入3800亿元[1]。腾讯[2][1]。无效', [2, 0])
+    >>> parse_citations("北京站发送320万人次[编号3]。上海站[1,3]。无效[9]", 3)
+    ('北京站发送320万人次[1]。上海站[2][1]。无效', [2, 0])
     """
     text, order = renumber(normalize_markers(text, n_passages))
     return text, [n - 1 for n in order]
@@ -110,8 +110,8 @@ def split_answer_sentences(text: str) -> list[str]:
 
     A quotation “…” stays whole: a quoted passage is one claim with the marker after it.
 
-    >>> split_answer_sentences("阿里投入3800亿元[1]。腾讯也加码[2]。")
-    ['阿里投入3800亿元[1]。', '腾讯也加码[2]。']
+    >>> split_answer_sentences("北京站发送320万人次[1]。上海站也增加[2]。")
+    ['北京站发送320万人次[1]。', '上海站也增加[2]。']
     >>> split_answer_sentences("原文：“甲为1亿元。乙称“丙”为2亿元。”[1]")
     ['原文：“甲为1亿元。乙称“丙”为2亿元。”[1]']
     """

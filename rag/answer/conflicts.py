@@ -1,6 +1,6 @@
 """Conflicting sources: another article that gives a different figure for the same thing.
 
-News articles disagree (one says Amazon will spend 1000亿美元 in 2025, another 1050亿). A
+News articles disagree (one says a new airport will cost 300亿元, another 320亿). A
 small model reads one passage and states one figure, so after a grounded answer the other
 retrieved articles are searched for a sentence about the same entity, the same year or
 period and the same quantity with a different amount; the answer then says so and cites it.
@@ -20,7 +20,7 @@ from rag.index.tokenize import SYNONYMS
 from rag.ingest.clean import normalize_unicode
 from rag.records import Passage
 
-# whole sentences: a ";" list ("谷歌…;Meta…;亚马逊…") keeps the year its head names
+# whole sentences: a ";" list ("北京…;上海…;深圳…") keeps the year its head names
 _WHOLE_SENTENCES = re.compile(r"[^。！？!?\n]+")
 
 
@@ -39,18 +39,18 @@ class OtherVersion:
 def amounts(text: str) -> set[tuple[float, str]]:
     """Money amounts as (value in units, currency).
 
-    >>> sorted(amounts("亚马逊预计投入1000亿美元,阿里3800亿元"))
-    [(100000000000.0, '美元'), (380000000000.0, '元')]
+    >>> sorted(amounts("新机场预计投资300亿元,大桥25亿美元"))
+    [(2500000000.0, '美元'), (30000000000.0, '元')]
     """
     scale = {"万亿": 1e12, "亿": 1e8, "万": 1e4, None: 1.0, "": 1.0}
     return {(float(n) * scale[u], cur) for n, u, cur in _AMOUNT.findall(normalize_unicode(text))}
 
 
 def fold_synonyms(question: str, text: str) -> str:
-    """Write ``text``'s synonyms the way the question does (资本开支 → 资本支出).
+    """Write ``text``'s synonyms the way the question does (收入 → 营收).
 
-    >>> fold_synonyms("资本支出是多少?", "亚马逊的资本开支达到1050亿美元")
-    '亚马逊的资本支出达到1050亿美元'
+    >>> fold_synonyms("营收是多少?", "上海博物馆的收入达到3.5亿元")
+    '上海博物馆的营收达到3.5亿元'
     """
     for word, alternatives in SYNONYMS.items():
         if word in question:
@@ -72,13 +72,13 @@ def find_other_versions(
     may lie in ``passage.lead``) and about the asked quantity (the question's key terms,
     synonyms folded).
 
-    >>> p = Passage("b#0", "b.txt", "巨头", "2025年,亚马逊的资本开支增长超35%,达到1050亿美元。")
+    >>> p = Passage("b#0", "b.txt", "博物馆", "2025年,上海博物馆的收入增长超35%,达到4.2亿元。")
     >>> [v.quote for v in find_other_versions(
-    ...     analyse_question("亚马逊2025年的资本支出预计是多少?"), "亚马逊预计投入1000亿美元[1]。", [p], {"a.txt"})]
-    ['亚马逊的资本开支增长超35%,达到1050亿美元']
+    ...     analyse_question("上海博物馆2025年的营收预计是多少?"), "上海博物馆预计营收4亿元[1]。", [p], {"a.txt"})]
+    ['上海博物馆的收入增长超35%,达到4.2亿元']
     """
     stated = amounts(answer_text)
-    entities = list(q.entities)  # Latin names too: Chinese news writes "Meta"
+    entities = list(q.entities)  # Latin names too: Chinese news writes "FIFA"
     if not stated or not entities:
         return []
     years, periods = set(q.years), set(q.periods)
@@ -123,11 +123,11 @@ def _clause_with(
                 continue
             between = part[start : m.start()]
             if any(e != entity for e in question_entities(between)):
-                continue  # "亚马逊,微软预计投入800亿美元": the amount is someone else's
+                continue  # "杭州,深圳预计投入60亿元": the amount is someone else's
             if amounts(m.group(0)) & stated:
                 continue  # the same figure: no disagreement
             return part[start : m.end()].strip()
-    # "分别" lists name the entity far from its value: spelled out, "(亚马逊1050亿美元)"
+    # "分别" lists name the entity far from its value: spelled out, "(深圳60亿元)"
     expanded = expand_respectively(sentence)
     if expanded != sentence:
         for entity in entities:
@@ -140,9 +140,9 @@ def _clause_with(
 
 def _comparable(found: set[tuple[float, str]], stated: set[tuple[float, str]]) -> bool:
     """Within a factor of two of a stated amount: two reports of one figure differ by tens of
-    percent (1000 vs 1050亿), a 16亿 deal next to a 4万亿 forecast is another figure.
+    percent (300 vs 320亿), a 2亿 bridge next to a 1万亿 GDP is another figure.
 
-    >>> _comparable({(1.05e11, "美元")}, {(1e11, "美元")}), _comparable({(1.6e9, "美元")}, {(4e12, "美元")})
+    >>> _comparable({(3.2e10, "元")}, {(3e10, "元")}), _comparable({(2e8, "元")}, {(1e12, "元")})
     (True, False)
     """
     return any(

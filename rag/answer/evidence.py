@@ -35,8 +35,8 @@ def with_context(
     """Each sentence after the two before it, the first ones reaching into ``lead`` (the text
     before them, cut by ``split``): where "期内" gets its quarter from.
 
-    >>> with_context(["期内腾讯为365亿元", "同比增长"], "尤其是2024年第四季度。阿里加大投入。")
-    ['尤其是2024年第四季度 阿里加大投入 期内腾讯为365亿元', '阿里加大投入 期内腾讯为365亿元 同比增长']
+    >>> with_context(["期内上海站为980万人次", "同比增长"], "尤其是2024年第四季度。北京站客流大增。")
+    ['尤其是2024年第四季度 北京站客流大增 期内上海站为980万人次', '北京站客流大增 期内上海站为980万人次 同比增长']
     """
     before = split.findall(normalize_unicode(lead))[-2:]
     return [" ".join((before + sentences[:i])[-2:] + [s]) for i, s in enumerate(sentences)]

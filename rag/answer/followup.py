@@ -21,11 +21,11 @@ def is_follow_up(question: str) -> bool:
     """True when a question leans on the conversation (a pronoun, 那…呢, too few words of its own).
 
     A standalone question goes to retrieval unchanged: rewriting it anyway lets the small
-    model mix the previous topic in ("星河云投资多少" became a question about 亚马逊).
+    model mix the previous topic in ("新机场投资多少" became a question about the city asked before).
 
-    >>> is_follow_up("那腾讯呢?"), is_follow_up("星河云计划投资多少钱建设数据中心?")
+    >>> is_follow_up("那深圳呢?"), is_follow_up("杭州计划投资多少钱建设新机场?")
     (True, False)
-    >>> is_follow_up("What about Tencent?"), is_follow_up("How much did Amazon spend in 2024?")
+    >>> is_follow_up("What about Shenzhen?"), is_follow_up("How much rain fell in Hangzhou in 2024?")
     (True, False)
     """
     text = question.strip()
@@ -46,11 +46,11 @@ def swap_follow_up(previous: str, follow_up: str) -> str | None:
     A rewrite by the model costs a generation before retrieval (~2 s here); this, the most
     common follow-up, needs none.
 
-    >>> swap_follow_up("阿里巴巴2024年的资本开支是多少?", "那腾讯呢?")
-    '腾讯2024年的资本开支是多少?'
-    >>> swap_follow_up("微软2024年的资本支出是多少?", "2025年呢?")
-    '微软2025年的资本支出是多少?'
-    >>> swap_follow_up("Llama 4 Maverick有多少激活参数?", "总参数呢?") is None
+    >>> swap_follow_up("杭州2024年的降雨量是多少?", "那深圳呢?")
+    '深圳2024年的降雨量是多少?'
+    >>> swap_follow_up("北京站2024年的客流量是多少?", "2025年呢?")
+    '北京站2025年的客流量是多少?'
+    >>> swap_follow_up("Nova 3 Titan的最大航程是多少?", "最高时速呢?") is None
     True
     """
     m = _WHAT_ABOUT.match(follow_up.strip())

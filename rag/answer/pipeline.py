@@ -90,7 +90,7 @@ class Answerer:
         lang = "en" if is_english(question) else "zh"
         standalone = self.rewrite(question, history)
         t_rewrite = time.perf_counter()
-        asked = normalize_query(standalone)  # 騰訊 → 腾讯: compared with simplified passages
+        asked = normalize_query(standalone)  # 廣州 → 广州: compared with simplified passages
         translated = self.translate(asked) if lang == "en" else ""
         # retrieval and coverage checks need Chinese words; the model still reads the question
         q = analyse_question(

@@ -51,7 +51,7 @@ def clean_question(question: str, max_chars: int) -> str:
 def is_refusal(text: str) -> bool:
     """Did the model say the passages lack the answer?
 
-    >>> is_refusal("资料中没有找到答案。"), is_refusal("腾讯为767.6亿元[1]。")
+    >>> is_refusal("资料中没有找到答案。"), is_refusal("上海站为980万人次[1]。")
     (True, False)
     """
     return bool(_REFUSAL.search(text)) and len(strip_markers(text)) < 80

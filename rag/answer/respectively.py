@@ -13,8 +13,8 @@ _VALUES = re.compile(rf"({_VALUE})((?:\s*(?:、|和|与|及|以及)\s*{_VALUE})+
 def expand_respectively(text: str) -> str:
     """Spell out "A、B的X分别为a、b" pairs, which small models misread, as "(A a、B b)".
 
-    >>> expand_respectively("2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元,同比分别增长197.04%和221.27%。")
-    '2024年,阿里和腾讯的资本开支分别为725.13亿元、767.6亿元(阿里725.13亿元、腾讯767.6亿元),同比分别增长197.04%和221.27%(阿里197.04%、腾讯221.27%)。'
+    >>> expand_respectively("2024年,北京站和上海站的客流量分别为1.2亿人次、9800万人次,同比分别增长12.5%和8.3%。")
+    '2024年,北京站和上海站的客流量分别为1.2亿人次、9800万人次(北京站1.2亿人次、上海站9800万人次),同比分别增长12.5%和8.3%(北京站12.5%、上海站8.3%)。'
     """
     out = []
     last = 0
@@ -24,7 +24,7 @@ def expand_respectively(text: str) -> str:
         clause = text[clause_start : m.start()]
         head = re.split(r"等|的", clause, maxsplit=1)[0]
         items = [x.strip() for x in re.split(r"、|和|与|及", head) if x.strip()]
-        if items:  # "谷歌云仍分别…": the adverb is not part of the name
+        if items:  # "上海站仍分别…": the adverb is not part of the name
             items[-1] = re.sub(r"(仍|也|都|均|将|则|已|还)+$", "", items[-1])
         if len(items) >= 2 and all(len(x) <= 12 for x in items):
             subjects = items

@@ -155,9 +155,9 @@ def numbers_in(text: str) -> list[str]:
 
 
 def values_in(text: str) -> set[Decimal]:
-    """The numbers of ``text`` as exact values (so 1,050 == 1050.0).
+    """The numbers of ``text`` as exact values (so 1,280 == 1280.0).
 
-    >>> sorted(values_in("降雨1,050.0毫米,比去年多5%")) == [5, 1050]
+    >>> sorted(values_in("降雨1,280.0毫米,比去年多5%")) == [5, 1280]
     True
     """
     return {Decimal(n) for n in numbers_in(text)}

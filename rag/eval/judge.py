@@ -12,9 +12,9 @@ class NLIJudge:
 
     >>> from rag.models.base import MockModel
     >>> j = NLIJudge(MockModel(["是", "否"]))
-    >>> j("亚马逊为777亿美元", "亚马逊777亿美元"), j("谷歌云排第二", "亚马逊777亿美元")
+    >>> j("深圳为1930毫米", "深圳1930毫米"), j("杭州排第二", "深圳1930毫米")
     (True, False)
-    >>> j("亚马逊为800亿美元", "亚马逊777亿美元"), j.calls  # a changed figure needs no model call
+    >>> j("深圳为2000毫米", "深圳1930毫米"), j.calls  # a changed figure needs no model call
     (False, 2)
     """
 

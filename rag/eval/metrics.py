@@ -35,8 +35,8 @@ METRICS = (
 def normalize_for_match(text: str) -> str:
     """Lower-case, simplified, half-width, no spaces or thousands separators.
 
-    >>> normalize_for_match("1,050 億美元 ＡＷＳ")
-    '1050亿美元aws'
+    >>> normalize_for_match("1,280 萬人次 ＧＤＰ")
+    '1280万人次gdp'
     """
     text = to_simplified(normalize_unicode(text)).lower()
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
@@ -46,9 +46,9 @@ def normalize_for_match(text: str) -> str:
 def fact_present(fact: str, answer: str, scaled: bool = False) -> bool:
     """Is a required fact in the answer? Numbers may be rescaled for English answers.
 
-    >>> fact_present("777亿美元", "亚马逊为 777 亿美元[1]")
+    >>> fact_present("320万人次", "北京站为 320 万人次[1]")
     True
-    >>> fact_present("777", "about 77.7 billion dollars", scaled=True)
+    >>> fact_present("320", "about 3.2 million passengers", scaled=True)
     True
     """
     if normalize_for_match(fact) in normalize_for_match(strip_markers(answer)):
@@ -72,7 +72,7 @@ def fact_present(fact: str, answer: str, scaled: bool = False) -> bool:
 def answer_correct(must_include: Sequence[str], answer: str, scaled: bool = False) -> float:
     """Share of required facts present: correct = |facts found| / |facts| (1.0 when none required).
 
-    >>> answer_correct(["1000亿美元", "1050亿美元"], "一篇说1000亿美元[1],另一篇说1050亿美元[2]")
+    >>> answer_correct(["1200毫米", "1250毫米"], "一篇说1200毫米[1],另一篇说1250毫米[2]")
     1.0
     """
     if not must_include:
@@ -85,7 +85,7 @@ def recall_at_k(passages: Sequence[str], evidence: Sequence[str], k: int) -> flo
 
     recall@k = |{e ∈ evidence : ∃ p ∈ top_k, e ⊆ p}| / |evidence|
 
-    >>> recall_at_k(["阿里725亿元", "亚马逊777亿美元"], ["777亿美元"], 1), recall_at_k(["阿里725亿元", "亚马逊777亿美元"], ["777亿美元"], 2)
+    >>> recall_at_k(["杭州1580毫米", "深圳1930毫米"], ["1930毫米"], 1), recall_at_k(["杭州1580毫米", "深圳1930毫米"], ["1930毫米"], 2)
     (0.0, 1.0)
     """
     if not evidence:
@@ -105,7 +105,7 @@ def _evidence_in(evidence: str, passage_norm: str) -> bool:
 def reciprocal_rank(passages: Sequence[str], evidence: Sequence[str]) -> float:
     """1 / rank of the first passage containing any gold evidence (0 if none).
 
-    >>> reciprocal_rank(["无关", "亚马逊777亿美元"], ["777亿美元"])
+    >>> reciprocal_rank(["无关", "深圳1930毫米"], ["1930毫米"])
     0.5
     """
     if not evidence:
@@ -129,8 +129,8 @@ def citation_hit(cited_sources: Sequence[str], gold_sources: Sequence[str]) -> f
 def statements(answer: str) -> list[str]:
     """Answer split into checkable statements (sentences, markers removed, abstain text dropped).
 
-    >>> statements("阿里投入3800亿元[1]。腾讯营收6602.57亿元[2]。")
-    ['阿里投入3800亿元。', '腾讯营收6602.57亿元。']
+    >>> statements("北京站发送旅客320万人次[1]。上海站发送旅客410.5万人次[2]。")
+    ['北京站发送旅客320万人次。', '上海站发送旅客410.5万人次。']
     """
     return [c.text for c in claims(answer)]
 

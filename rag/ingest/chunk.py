@@ -14,9 +14,9 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+[”’」』
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of sentences, cut after 。！？；(and newlines), quotes kept with them.
 
-    >>> t = "阿里投入。腾讯说:“加码!”然后"
+    >>> t = "大桥通车。市长说:“欢迎!”然后"
     >>> [t[s:e] for s, e in split_sentences(t)]
-    ['阿里投入。', '腾讯说:“加码!”', '然后']
+    ['大桥通车。', '市长说:“欢迎!”', '然后']
     """
     spans = []
     for m in _SENTENCE.finditer(text):

@@ -59,10 +59,10 @@ _PINYIN_LOST = re.compile(rf"\?(?=[a-zü]*[{_TONED}]){_PINYIN}\)")
 def remove_pinyin_annotations(text: str) -> tuple[str, list[Repair]]:
     """Drop pinyin readings inserted after characters; keep real parentheses.
 
-    >>> remove_pinyin_annotations("數(shù)據(jù)中心(2024—2027年)")[0]
-    '數據中心(2024—2027年)'
-    >>> remove_pinyin_annotations("特色I(xiàn)P (DeepSeek)")[0]
-    '特色IP (DeepSeek)'
+    >>> remove_pinyin_annotations("軌(guǐ)道交通(2024—2030年)")[0]
+    '軌道交通(2024—2030年)'
+    >>> remove_pinyin_annotations("文创I(xiàn)P (Palace Museum)")[0]
+    '文创IP (Palace Museum)'
     """
     repairs: list[Repair] = []
     text, lost = _PINYIN_LOST.subn("", text)
@@ -84,8 +84,8 @@ def _t2s():
 def to_simplified(text: str) -> str:
     """Traditional → simplified with OpenCC (phrase-aware, not char-by-char).
 
-    >>> to_simplified("中國數據中心的發展")
-    '中国数据中心的发展'
+    >>> to_simplified("中國鐵路的發展")
+    '中国铁路的发展'
     """
     return _t2s().convert(text)
 
@@ -117,8 +117,8 @@ _BULLET_LINE = re.compile(r"^\s*[►▶■□◆◇●○★☆▲△▼▽◀�
 def strip_decorations(text: str) -> tuple[str, list[Repair]]:
     """Remove emoji, keyword brackets 『』, stray inline HTML and bullet-only column labels.
 
-    >>> strip_decorations("追加300亿美元💵投入『数据中心』\\n► 科技前沿\\n")[0]
-    '追加300亿美元投入数据中心\\n'
+    >>> strip_decorations("追加20亿元💵投入『城市绿道』\\n► 城市生活\\n")[0]
+    '追加20亿元投入城市绿道\\n'
     """
     repairs: list[Repair] = []
     for kind, pattern, repl in (
@@ -147,9 +147,9 @@ def join_broken_lines(text: str) -> tuple[str, list[Repair]]:
     A line is a fragment when it does not end a sentence and is either long (a heading is
     short) or ends on a comma-like mark.
 
-    >>> t = "腾讯首席战略官列出了资本支出的四个用途:第一个用途是购买GPU以支持广告技术;第二"
-    >>> join_broken_lines(t + "\\n\\n个用途是训练。\\n\\n阿里腾讯争相加码\\n\\n正文。")[0][-32:]
-    '以支持广告技术;第二个用途是训练。\\n\\n阿里腾讯争相加码\\n\\n正文。'
+    >>> t = "市交通局列出了新建地铁线路的四个目标:第一个目标是缩短通勤时间以方便市民出行;第二"
+    >>> join_broken_lines(t + "\\n\\n个目标是减少拥堵。\\n\\n杭州地铁加速建设\\n\\n正文。")[0][-32:]
+    '便市民出行;第二个目标是减少拥堵。\\n\\n杭州地铁加速建设\\n\\n正文。'
     """
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", text)]
     paragraphs = [p for p in paragraphs if p]
@@ -228,7 +228,7 @@ def cut_spam_tail(text: str) -> tuple[str, list[Repair]]:
     Only a marker in the second half of the text (or opening a page that is nothing but a
     recommendation list) counts, so an article that *discusses* disclaimers is not truncated.
 
-    >>> cut_spam_tail("正文很长。" * 10 + "\\n特别声明:本文仅代表作者\\n猜你喜欢\\n富邦科技示范田")[0]
+    >>> cut_spam_tail("正文很长。" * 10 + "\\n特别声明:本文仅代表作者\\n猜你喜欢\\n夏季养生小窍门")[0]
     '正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。正文很长。'
     """
     repairs: list[Repair] = []
@@ -248,8 +248,8 @@ def cut_spam_tail(text: str) -> tuple[str, list[Repair]]:
 def clean_text(text: str) -> tuple[str, list[Repair]]:
     """All repairs in order; returns clean simplified text and what was changed.
 
-    >>> clean_text("發布日期:2025\\n數(shù)據(jù)中心\\n\\n節(jié)能。")[0]
-    '数据中心\\n\\n节能。'
+    >>> clean_text("發布日期:2025\\n鐵(tiě)路\\n\\n節(jié)能。")[0]
+    '铁路\\n\\n节能。'
     """
     repairs: list[Repair] = []
     text = normalize_unicode(text)

@@ -223,9 +223,9 @@ _PROTECTED = ("不好意思", "好意思问")
 def washed_score(text: str) -> float:
     """Spin markers per 1,000 characters; normal news scores 0, a spun article well above 2.
 
-    >>> washed_score("好意思国科技巨头王人在加码基础步伐") > 2
+    >>> washed_score("好意思国城市王人在加码基础步伐") > 2
     True
-    >>> washed_score("美国科技巨头都在加码基础设施")
+    >>> washed_score("美国城市都在加码基础设施")
     0.0
     """
     if not text:
@@ -250,8 +250,8 @@ def _pattern() -> re.Pattern:
 def undo_substitutions(text: str) -> tuple[str, dict[tuple[str, str], int]]:
     """Apply the table in one pass and count each substitution.
 
-    >>> undo_substitutions("东说念主民币110亿元转投云筹画与AI基础步伐")[0]
-    '人民币110亿元转投云计算与AI基础设施'
+    >>> undo_substitutions("东说念主民币8亿元投向阛阓与配套步伐")[0]
+    '人民币8亿元投向市场与配套设施'
     """
     counts: dict[tuple[str, str], int] = {}
     protected = {p: f"\x00{i}\x00" for i, p in enumerate(_PROTECTED)}
@@ -276,10 +276,10 @@ def undo_substitutions(text: str) -> tuple[str, dict[tuple[str, str], int]]:
 def repair_washed_text(text: str) -> tuple[str, list[Repair]]:
     """Undo spinning only when the detector flags the document; record every substitution.
 
-    >>> repair_washed_text("好意思国巨头王人在缔造基础步伐,东说念主民币110亿元")[0]
-    '美国巨头都在建设基础设施,人民币110亿元'
-    >>> repair_washed_text("美国巨头都在建设基础设施,干预市场")[0]
-    '美国巨头都在建设基础设施,干预市场'
+    >>> repair_washed_text("好意思国城市王人在缔造基础步伐,东说念主民币8亿元")[0]
+    '美国城市都在建设基础设施,人民币8亿元'
+    >>> repair_washed_text("美国城市都在建设基础设施,干预市场")[0]
+    '美国城市都在建设基础设施,干预市场'
     """
     if not is_washed(text):
         return text, []

@@ -4,8 +4,8 @@ A template's first line declares its keys (``#! keys: question, passages``); the
 ``$name`` placeholders. Rendering fails loudly on a missing or undeclared key, so a typo in a
 prompt can never silently send ``$question`` to the model.
 
-    >>> Prompt("demo", "问题:$question", ("question",)).render(question="腾讯呢?")
-    '问题:腾讯呢?'
+    >>> Prompt("demo", "问题:$question", ("question",)).render(question="上海呢?")
+    '问题:上海呢?'
 """
 
 from __future__ import annotations

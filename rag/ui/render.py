@@ -38,9 +38,9 @@ def highlight_spans(
     sentences of the answer that cite it share numbers with sentences of that window, only
     those sentences are marked (the supporting sentence), else the whole window.
 
-    >>> p = "阿里说了很多话。亚马逊资本支出777亿美元。其他。"
-    >>> [p[s:e] for s, e in highlight_spans(p, "阿里说了很多话。亚马逊资本支出777亿美元。", ["为777亿美元[1]。"])]
-    ['亚马逊资本支出777亿美元。']
+    >>> p = "杭州说了很多话。深圳降雨1930毫米。其他。"
+    >>> [p[s:e] for s, e in highlight_spans(p, "杭州说了很多话。深圳降雨1930毫米。", ["为1930毫米[1]。"])]
+    ['深圳降雨1930毫米。']
     """
     if not passage:
         return []

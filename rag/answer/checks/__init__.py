@@ -6,7 +6,7 @@ re-reads or abstains when any check rejects a claim, and keeps the verdicts on t
 (the page shows them). A new rule is one ``Check`` subclass plus one line in ``CHECKS``.
 
 Numbers are compared as values after normalisation (full-width digits, thousands
-separators, 万/亿 kept as written). English answers may restate 777亿 as 77.7 billion, so
+separators, 万/亿 kept as written). English answers may restate 12亿 as 1.2 billion, so
 for them a value also matches at a power-of-ten scale (亿 → billion is ×10).
 """
 
