@@ -214,3 +214,20 @@ def test_an_answer_counted_in_another_unit_than_asked_is_read_again():
     ans = a.ask("电池能实现多少次完整的供能循环?")
     assert "10次" in ans.text and "450" not in ans.text
     assert [(v.kind, v.claim) for v in ans.verdicts] == [(VerdictKind.MISSING_UNIT, "次")]
+
+
+def test_a_looping_reply_is_cut_off_and_read_again():
+    loop = "亚马逊的资本支出为777亿美元[1]。" + "这是亚马逊的一项重要投资[1]。" * 6
+    a, model = answerer([loop, "亚马逊2024年的资本支出为777亿美元[1]。"])
+    *streamed, final = a.stream("2024年亚马逊的资本支出是多少?")
+    assert len("".join(streamed)) < len(loop)  # generation stopped once the loop showed
+    assert len(model.prompts) == 2 and "阅读理解" in model.prompts[1][0]["content"]
+    assert final.text == "亚马逊2024年的资本支出为777亿美元[1]。" and not final.abstained
+
+
+def test_a_looping_answer_never_reaches_the_user():
+    loop = "这是亚马逊的一项重要投资[1]。" * 6
+    a, _ = answerer([loop, loop])
+    ans = a.ask("2024年亚马逊的资本支出是多少?")
+    assert ans.text.count("重要投资") <= 1
+    assert any("looped" in n for n in ans.notes)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 
 from rag.answer.citations import strip_markers
+from rag.answer.degenerate import repeated_tail
 from rag.answer.evidence import Evidence, coverage
 from rag.answer.followup import is_follow_up, swap_follow_up
 from rag.answer.likelihood import answers_alone, covering_prefix
@@ -115,15 +116,21 @@ class Answerer:
         usage = Usage()
         messages = answer_messages(asked, evidence, lang)
         log.debug("prompt: %s", messages)  # passages may be private: DEBUG only
-        for piece in self.model.stream(messages, max_tokens=s.max_tokens, usage=usage):
+        pieces = self.model.stream(messages, max_tokens=s.max_tokens, usage=usage)
+        looping = ""
+        for piece in pieces:
             if first_token is None:
                 first_token = time.perf_counter()
             text += piece
             yield piece
+            looping = repeated_tail(text)
+            if looping:  # the rest would be the same phrase again: stop paying for it
+                pieces.close()
+                break
         count_tokens(answer, usage)
         answer.timings["ttft_s"] = (first_token or time.perf_counter()) - t0
 
-        final = self.verifier.verify(answer, text, q, evidence)
+        final = self.verifier.verify(answer, text, q, evidence, looping=looping)
         final.timings["total_s"] = time.perf_counter() - t0
         log.info(
             "answered in %.1f s (first token %.1f s), %d+%d tokens, %d cited, abstained=%s",

@@ -15,6 +15,7 @@ from rag.answer.attach import attach_missing_citations, repoint_citations
 from rag.answer.checks import Draft, run_checks
 from rag.answer.citations import normalize_markers, parse_citations, strip_markers
 from rag.answer.conflicts import find_other_versions
+from rag.answer.degenerate import repeated_tail
 from rag.answer.evidence import Evidence, coverage
 from rag.answer.likelihood import answer_likelihood, missing_specifics
 from rag.answer.prompting import answer_messages
@@ -50,9 +51,19 @@ class Verifier:
         self.model = model
 
     def verify(
-        self, answer: Answer, text: str, q: QuestionAnalysis, evidence: list[Evidence]
+        self,
+        answer: Answer,
+        text: str,
+        q: QuestionAnalysis,
+        evidence: list[Evidence],
+        looping: str = "",
     ) -> Answer:
-        if is_refusal(text):
+        """The ``Answer`` to show for the model's draft ``text`` (``looping``: the phrase the
+        draft kept repeating when generation was cut off)."""
+        if looping:
+            answer.notes.append(f"generation looped on {looping[:30]!r}; re-reading")
+            result = self._reread(answer, q, evidence)
+        elif is_refusal(text):
             support = self._support(q, evidence)
             # a passage that lacks the asked name or year cannot hold the answer
             named = [e for e in evidence if not self._missing(q, e)]
@@ -115,7 +126,7 @@ class Verifier:
         messages = answer_messages(q.text, single, q.lang, "reread")
         text = self.model.complete(messages, self.settings.max_tokens, usage=usage)
         count_tokens(answer, usage)
-        if not is_refusal(text):
+        if not is_refusal(text) and not repeated_tail(text):
             result = self._cite_and_check(answer, text, q, single)
             if result is not None:
                 return result
