@@ -9,7 +9,7 @@ SRC      = rag tests bench eval app.py
 # never AMX (-march=native faults on machines that report AMX without enabling it; see the script)
 export CMAKE_ARGS ?= $(shell .ci/llama-cmake-args)
 
-.PHONY: install install-dev install-test serve ingest ask test lint format eval bench prefill soak clean
+.PHONY: install install-dev install-test serve ingest ask test lint format eval bench prefill soak scale clean
 
 # One stamp per set of extras, so `make test` after `make serve` still installs the test deps.
 $(BIN)/python:
@@ -72,6 +72,10 @@ prefill: install-dev
 
 soak: install-dev
 	$(BIN)/python bench/soak.py
+
+# ingest and serving cost from 1k to 10k archive articles (hours on 2 cores): bench/SCALE.md
+scale: install-dev
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache test-artifacts build dist

@@ -56,10 +56,10 @@ def retrieve(question: str, k: int = 5) -> list[Passage]:
 
 
 def index_paths(paths: list[str | Path], progress: bool = True):
-    """Add or update articles from files/folders; returns a ``SyncReport``."""
-    from rag.runtime import get_store, invalidate_retriever
+    """Add or update articles from files, folders or JSON Lines archives; returns a
+    ``SyncReport``. The warm retriever reads only the difference at its next search (the
+    index generation moved), so an added article is searchable at once."""
+    from rag.runtime import get_store
 
     settings = get_settings()
-    report = get_store(settings).sync([Path(p) for p in paths], progress=progress)
-    invalidate_retriever()
-    return report
+    return get_store(settings).sync([Path(p) for p in paths], progress=progress)

@@ -63,6 +63,9 @@ class Settings:
     repeat_penalty: float = 1.1
     chunk_chars: int = 220  # passage size (characters of clean simplified text)
     chunk_overlap: int = 1  # sentences shared by neighbouring passages
+    # most passages embedded and written per batch at ingestion (batches start at 8 and
+    # double); a kill loses at most the batch in flight
+    ingest_batch: int = 256
     top_k: int = 3  # passages handed to the model for a question of several parts
     top_k_single: int = 2  # … and for one that asks a single thing (fewer tokens, faster)
     snippet_chars: int = 130  # evidence window of the first snippet inside the prompt

@@ -83,7 +83,10 @@ def test_the_articles_tab_lists_a_file_an_interrupted_upload_lost(monkeypatch, t
 
     gone = str(tmp_path / "uploads" / "three.txt")
     state = SimpleNamespace(state="removed", detail="interrupted; the file is gone: nothing kept")
-    store = SimpleNamespace(articles=lambda: {}, file_states=lambda: {gone: state})
+    catalog = SimpleNamespace(find=lambda q: [], records=lambda ids: {}, count=lambda: 0)
+    store = SimpleNamespace(
+        catalog=catalog, count=lambda: 0, uploads="", unusual_file_states=lambda: {gone: state}
+    )
     monkeypatch.setattr(rag.runtime, "get_store", lambda *a: store)
     tab = ui_corpus.render_corpus()
     assert "three.txt" in tab and 'rag-state">interrupted; the file is gone' in tab

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COMPLETE, PENDING, REMOVED = "complete", "pending", "removed"
+_PAGE = 5000  # records per Chroma request
 REDONE = "interrupted — redone"  # the note on a file that recovery re-indexed
 
 
@@ -118,17 +119,59 @@ class ManifestBook:
         )
 
     def all(self) -> dict[str, Manifest]:
-        got = self.collection.get(include=["metadatas"])
-        return {m.path: m for m in map(Manifest.from_meta, got["metadatas"] or [])}
+        return self._where(None)
+
+    def _where(self, where: dict | None) -> dict[str, Manifest]:
+        out: dict[str, Manifest] = {}
+        offset = 0
+        while True:  # page by page: one unbounded get of ~30k records fails in Chroma
+            got = self.collection.get(
+                where=where, include=["metadatas"], limit=_PAGE, offset=offset
+            )
+            out.update((m.path, m) for m in map(Manifest.from_meta, got["metadatas"] or []))
+            if len(got["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    def pending(self) -> dict[str, Manifest]:
+        """Files whose indexing started and was not committed (one metadata query)."""
+        return self._where({"state": PENDING})
+
+    def unusual(self) -> dict[str, Manifest]:
+        """Files that are not plainly complete: pending, removed, or redone after a kill."""
+        return self._where({"$or": [{"state": {"$ne": COMPLETE}}, {"note": {"$ne": ""}}]})
+
+    def get(self, paths: list[str]) -> dict[str, Manifest]:
+        """The manifests of the given files (those that have one)."""
+        out: dict[str, Manifest] = {}
+        for i in range(0, len(paths), _PAGE):
+            got = self.collection.get(
+                ids=[_record_id(p) for p in paths[i : i + _PAGE]], include=["metadatas"]
+            )
+            out.update((m.path, m) for m in map(Manifest.from_meta, got["metadatas"] or []))
+        return out
+
+    def count(self) -> int:
+        return self.collection.count()
 
     def put(self, manifest: Manifest) -> None:
-        # one record, one upsert: Chroma writes it whole or not at all
-        self.collection.upsert(
-            ids=[_record_id(manifest.path)],
-            embeddings=[[1.0]],
-            documents=[manifest.path],
-            metadatas=[manifest.to_meta()],
-        )
+        self.put_many([manifest])
+
+    def put_many(self, manifests: list[Manifest]) -> None:
+        """Upsert manifests, each a record of its own: a file's commit is its own record,
+        written whole or not at all, whichever batch it travels in."""
+        for i in range(0, len(manifests), _PAGE):
+            chunk = manifests[i : i + _PAGE]
+            self.collection.upsert(
+                ids=[_record_id(m.path) for m in chunk],
+                embeddings=[[1.0]] * len(chunk),
+                documents=[m.path for m in chunk],
+                metadatas=[m.to_meta() for m in chunk],
+            )
 
     def drop(self, path: str) -> None:
-        self.collection.delete(ids=[_record_id(path)])
+        self.drop_many([path])
+
+    def drop_many(self, paths: list[str]) -> None:
+        for i in range(0, len(paths), _PAGE):
+            self.collection.delete(ids=[_record_id(p) for p in paths[i : i + _PAGE]])

@@ -16,8 +16,8 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.config import Settings
-from rag.index.bm25 import BM25Index
 from rag.index.generation import read_generation
+from rag.index.segments import Segments, open_segments
 from rag.index.store import PassageStore
 from rag.ingest.clean import normalize_unicode, to_simplified
 from rag.records import Passage
@@ -39,9 +39,9 @@ def _node(p: Passage, score: float) -> NodeWithScore:
 
 
 class LexicalRetriever(BaseRetriever):
-    """BM25 (bm25s) over jieba tokens of title + passage."""
+    """BM25 (bm25s) over jieba tokens of title + passage: main segment + delta."""
 
-    def __init__(self, bm25: BM25Index, passages: dict[str, Passage], k: int):
+    def __init__(self, bm25: Segments, passages: dict[str, Passage], k: int):
         super().__init__()
         self.bm25, self.passages, self.k = bm25, passages, k
 
@@ -82,12 +82,21 @@ class HybridRetriever:
         self._load()
 
     def _load(self) -> None:
+        """Passages and BM25 as Chroma holds them now. After a change only the difference is
+        read: the ids (cheap), then the new passages; BM25 adds them to its delta segment."""
         self.store.refresh_if_stale()
         self.generation = self.store.generation
-        passages = self.store.all_passages()
-        self.passages = {p.id: p for p in passages}
-        self.bm25 = BM25Index.load_or_build(
-            self.settings.home / "bm25", passages, lock=self.store.lock
+        old: dict[str, Passage] = getattr(self, "passages", {})
+        ids = self.store.passage_ids()
+        passages = {pid: p for pid, p in old.items() if pid in ids}
+        passages.update((p.id, p) for p in self.store.passages(sorted(ids - passages.keys())))
+        self.passages = passages
+        self.bm25, _ = open_segments(
+            self.settings.home / "bm25",
+            set(passages),
+            lambda need: [passages[pid] for pid in need],
+            lock=self.store.lock,
+            previous=getattr(self, "bm25", None),
         )
         self.lexical = LexicalRetriever(self.bm25, self.passages, self.settings.candidates)
         self.dense = DenseRetriever(self.store, self.passages, self.settings.candidates)

@@ -6,8 +6,11 @@ Sync (``rag.index.sync``) is incremental and crash-safe:
 - passages of changed or deleted files are removed;
 - every passage records ``n_passages`` of its article, so an article whose passages were only
   partly written (process killed mid-ingest) is detected on the next open and removed;
-- a file's articles are one unit, committed by its manifest (``rag.index.manifest``): a file
-  an ingest left half-indexed is indexed again on the next open, or removed if it is gone.
+- a file's articles (or an archive line's article) are one unit, committed by its manifest
+  (``rag.index.manifest``): a unit an ingest left half-indexed is indexed again on the next
+  open, or removed if it is gone;
+- every article also has a catalog record (``rag.index.catalog``): what the Articles tab lists
+  and what an ingest needs to know without reading every passage back.
 
 Several processes may share the data dir: writers take turns (``IndexLock``) and every
 committed change bumps the generation (``rag.index.generation``), which makes readers reopen.
@@ -15,20 +18,36 @@ committed change bumps the generation (``rag.index.generation``), which makes re
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from rag.config import Settings
+from rag.index.catalog import Catalog
 from rag.index.client import StoreError, forget_client, open_client, wipe_index
 from rag.index.embed import get_embedder
 from rag.index.generation import IndexLock, bump_generation, read_generation
 from rag.index.manifest import FileState, ManifestBook, file_state
-from rag.index.recover import interrupted_files, recover_file
+from rag.index.recover import UPLOADS, recover_index
+from rag.index.rows import fetch, pages, passage_from_row, rebuild_articles
+from rag.index.segments import open_segments
 from rag.index.sync import SyncReport, sync_files
 from rag.records import Article, Passage
 
-__all__ = ["PassageStore", "StoreError", "SyncReport", "open_client", "wipe_index"]
+__all__ = [
+    "PassageStore",
+    "StoreError",
+    "SyncReport",
+    "open_client",
+    "passage_from_row",
+    "wipe_index",
+]
+
+log = logging.getLogger(__name__)
 
 META_FIELDS = ("source", "title", "article_id", "start", "end", "outlet", "date", "path")
 
@@ -62,6 +81,7 @@ class PassageStore:
             )
             self.collection.count()
             self.manifests = ManifestBook(self.client, self.settings.collection)
+            self.catalog = Catalog(self.client, self.settings.collection)
         except Exception as exc:
             raise StoreError(
                 f"the index collection {self.settings.collection!r} is corrupt or unreadable "
@@ -98,44 +118,30 @@ class PassageStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def _metadatas(self) -> list[tuple[str, dict]]:
-        got = self.collection.get(include=["metadatas"])
-        return list(zip(got["ids"], got["metadatas"]))
+    def passage_metadatas(self) -> list[tuple[str, dict]]:
+        return list(pages(self.collection, ["metadatas"]))
+
+    def passage_ids(self) -> set[str]:
+        """The ids of every passage (no documents or metadata are read; ~0.4 s at 50k, so
+        the set this store wrote at its last commit is kept for that generation)."""
+        cached = getattr(self, "_ids", None)  # (generation, writes, ids) at the last commit
+        if cached and cached[:2] == (read_generation(self.settings.home), self.changes):
+            return set(cached[2])
+        return {pid for (pid,) in pages(self.collection, [])}
+
+    def passages(self, ids: list[str]) -> list[Passage]:
+        """The passages with these ids."""
+        return fetch(self.collection, ids)
 
     def all_passages(self) -> list[Passage]:
         """Every passage, ordered by id (article, then position)."""
-        got = self.collection.get(include=["documents", "metadatas"])
-        rows = sorted(zip(got["ids"], got["documents"], got["metadatas"]))
+        rows = sorted(pages(self.collection, ["documents", "metadatas"]))
         return [passage_from_row(pid, doc, meta) for pid, doc, meta in rows]
 
     def articles(self) -> dict[str, dict]:
-        """article_id -> {source, title, outlet, date, path, passages, text (rebuilt)}."""
-        out: dict[str, dict] = {}
-        got = self.collection.get(include=["documents", "metadatas"])
-        for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-            p = passage_from_row(pid, doc, meta)
-            rec = out.setdefault(
-                p.article_id,
-                {
-                    "source": p.source,
-                    "title": p.title,
-                    "outlet": p.outlet,
-                    "date": p.date,
-                    "path": meta.get("path", ""),
-                    "passages": 0,
-                    "parts": [],
-                },
-            )
-            rec["passages"] += 1
-            rec["parts"].append((p.start, p.end, p.text))
-        for rec in out.values():
-            text = ""
-            for start, end, chunk in sorted(rec.pop("parts")):
-                text += "\n" * max(0, start - len(text))  # the blank lines between passages
-                if end > len(text):  # overlapping sentences are shared; append only the new part
-                    text += chunk[max(0, len(text) - start) :]
-            rec["text"] = text
-        return out
+        """article_id -> {source, title, outlet, date, path, passages, text (rebuilt)}, read
+        from every passage (the catalog has the same without the cost)."""
+        return rebuild_articles(pages(self.collection, ["documents", "metadatas"]))
 
     def file_states(self) -> dict[str, FileState]:
         """Every file the index has a manifest for, by resolved path (the ``path`` of its
@@ -145,99 +151,138 @@ class PassageStore:
         writer = self.lock.held_elsewhere()
         return {path: file_state(m, writer) for path, m in sorted(self.manifests.all().items())}
 
+    def unusual_file_states(self) -> dict[str, FileState]:
+        """``file_states`` of the files that are not plainly complete (one metadata query)."""
+        self.refresh_if_stale()
+        writer = self.lock.held_elsewhere()
+        return {p: file_state(m, writer) for p, m in sorted(self.manifests.unusual().items())}
+
     # ------------------------------------------------------------------ writing
 
-    def remove_partial_articles(self) -> int:
-        """Delete passages of articles that were not completely written; return how many."""
-        seen: dict[str, list[str]] = defaultdict(list)
-        expected: dict[str, int] = {}
-        for pid, meta in self._metadatas():
-            aid = meta.get("article_id", "")
-            seen[aid].append(pid)
-            expected[aid] = int(meta.get("n_passages", 0))
-        broken = [pid for aid, ids in seen.items() if len(ids) != expected[aid] for pid in ids]
-        if broken:
-            self.collection.delete(ids=broken)
-            self.changes += 1
-        return len(broken)
-
     def recover(self) -> None:
-        """Finish what a killed ingest left: half-written articles are removed, and a file
-        whose manifest is pending or does not list its indexed articles is indexed again
-        from disk, or its articles removed when the file is gone. Skipped while another
-        process is writing: its files are in progress, not interrupted."""
+        """Finish what a killed ingest left (``rag.index.recover``): half-written articles
+        are removed, and a unit whose manifest is pending is indexed again from disk, or its
+        articles removed when it is gone. Skipped while another process is writing: its
+        units are in progress, not interrupted."""
         with self.lock.hold(wait=False) as held:
             if not held:
                 return
             self.refresh_if_stale()
             before = self.changes
             try:
-                self.repaired = self.remove_partial_articles()
-                for path, legacy in interrupted_files(self).items():
-                    recover_file(self, path, legacy)
+                recover_index(self)
             finally:
                 if self.changes != before:
+                    self.update_keywords()
                     self._committed()
 
+    def update_keywords(self, tokens: dict | None = None, terms=()) -> set[str] | None:
+        """Bring the saved BM25 segments in line with the passages (new ones into the delta,
+        removed ones listed), so readers only load them; ``tokens``: passages tokenized
+        already (by the sync). Call holding the writer lock."""
+        try:
+            ids = self.passage_ids()
+            self._segments, _ = open_segments(
+                self.settings.home / "bm25",
+                ids,
+                self.passages,
+                previous=getattr(self, "_segments", None),
+                known=tokens,
+                known_terms=terms,
+            )
+        except Exception as exc:  # BM25 is a cache: a reader patches what is missing
+            log.warning("could not update the BM25 index: %s", exc)
+            return None
+        return ids
+
     def indexed_files(self) -> dict[str, dict[str, int]]:
-        """path -> {article id -> passages} of what Chroma holds."""
+        """path -> {article id -> passages} of what Chroma holds (read from every passage)."""
         out: dict[str, dict[str, int]] = defaultdict(dict)
-        for _, meta in self._metadatas():
+        for _, meta in self.passage_metadatas():
             out[meta.get("path", "")][meta.get("article_id", "")] = int(meta.get("n_passages", 0))
         out.pop("", None)
         return out
 
     def add_article(self, article: Article, passages: list[Passage]) -> None:
-        from llama_index.core.schema import TextNode
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+        """Embed and write one article (``write_articles`` writes a whole batch)."""
+        self.write_articles([(article, passages)])
 
-        # the title travels with each passage into the embedding: "who" is often only there
-        vectors = self.embedder([f"{p.title}\n{p.text}" for p in passages])
-        nodes = []
-        for p, vec in zip(passages, vectors):
-            meta = {k: getattr(p, k) for k in META_FIELDS if hasattr(p, k)}
-            meta.update(n_passages=len(passages), path=article.path)
-            node = TextNode(id_=p.id, text=p.text, metadata=meta, embedding=[float(x) for x in vec])
-            nodes.append(node)
-        ChromaVectorStore(chroma_collection=self.collection).add(nodes)
+    def write_articles(self, items: list[tuple[Article, list[Passage]]], vectors=None) -> None:
+        """Write articles' passages (embedded now unless ``vectors`` are given, one per
+        passage in order), then their catalog records: one Chroma request each."""
+        flat = [(art, p, len(ps)) for art, ps in items for p in ps]
+        if vectors is None:
+            # the title travels with each passage into the embedding: "who" is often only there
+            vectors = self.embedder([f"{p.title}\n{p.text}" for _, p, _ in flat])
+        for i in range(0, len(flat), 5000):
+            chunk = flat[i : i + 5000]
+            metas = []
+            for art, p, n in chunk:
+                meta = {k: getattr(p, k) for k in META_FIELDS if hasattr(p, k)}
+                meta.update(n_passages=n, path=art.path)
+                metas.append(meta)
+            self.collection.upsert(
+                ids=[p.id for _, p, _ in chunk],
+                embeddings=np.asarray(vectors[i : i + 5000], dtype=np.float32),
+                documents=[p.text for _, p, _ in chunk],
+                metadatas=metas,
+            )
+        self.catalog.put([a for a, _ in items], [len(ps) for _, ps in items], self.uploads)
         self.changes += 1
+
+    @property
+    def uploads(self) -> str:
+        """Path prefix of the page's upload folder: its articles are listed first."""
+        return str((self.settings.home / UPLOADS).resolve()) + "/"
+
+    def article_texts(self, ids: list[str]) -> dict[str, str]:
+        """article id -> its text, rebuilt from its passages (near-duplicate checks)."""
+        rows = []
+        for i in range(0, len(ids), 500):
+            got = self.collection.get(
+                where={"article_id": {"$in": ids[i : i + 500]}}, include=["documents", "metadatas"]
+            )
+            rows += zip(got["ids"], got["documents"], got["metadatas"])
+        return {aid: rec["text"] for aid, rec in rebuild_articles(rows).items()}
 
     def delete_article(self, article_id: str) -> None:
-        self.collection.delete(where={"article_id": article_id})
-        self.changes += 1
+        self.delete_articles([article_id])
+
+    def delete_articles(self, ids: list[str]) -> None:
+        """Delete articles: their passages, then their catalog records."""
+        for i in range(0, len(ids), 500):
+            self.collection.delete(where={"article_id": {"$in": ids[i : i + 500]}})
+        self.catalog.delete(ids)
+        if ids:
+            self.changes += 1
 
     def sync(
         self, paths: list[Path], *, prune_missing: bool = True, progress: bool = True
     ) -> SyncReport:
-        """Bring the index in line with the files under ``paths``.
+        """Bring the index in line with the files and archives under ``paths``.
 
         New or changed articles are embedded, unchanged ones skipped, duplicates reported,
-        and articles of files that changed or disappeared (under a given folder) removed;
-        each file is committed whole. One writer at a time per data dir; other processes
-        see the result at their next question.
+        and articles of files that changed or disappeared (under a given folder or archive)
+        removed; each unit is committed whole, and BM25 updated after the last. One writer
+        at a time per data dir; other processes see the result at their next question.
         """
+        report: SyncReport | None = None
         with self.lock.hold():
             self.refresh_if_stale()
-            before = self.changes
+            before, bm25 = self.changes, 0.0
             try:
                 report = sync_files(self, paths, prune_missing=prune_missing, progress=progress)
             finally:
-                if self.changes != before:
+                if self.changes != before:  # also after a failure: what was committed counts
+                    t = time.perf_counter()
+                    # the sync tokenized its passages as it wrote them
+                    tokens, terms = (report.tokens, report.terms) if report else (None, ())
+                    ids = self.update_keywords(tokens, terms)
                     self._committed()
+                    self._ids = (self.generation, self.changes, ids) if ids else None
+                    bm25 = time.perf_counter() - t
+        report.tokens, report.terms = {}, set()
+        report.timings["bm25_s"] = bm25
         report.repaired = self.repaired
         report.recovered = dict(self.recovered)
         return report
-
-
-def passage_from_row(pid: str, doc: str, meta: dict) -> Passage:
-    return Passage(
-        id=pid,
-        source=meta.get("source", ""),
-        title=meta.get("title", ""),
-        text=doc or "",
-        article_id=meta.get("article_id", ""),
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-        outlet=meta.get("outlet", ""),
-        date=meta.get("date", ""),
-    )

@@ -1,27 +1,31 @@
-"""Sync: bring the index in line with files, committing one whole file at a time.
+"""Sync: bring the index in line with files and archives, committing whole units in batches.
 
 - an article's id is a hash of its clean text, so an unchanged article is skipped;
-- a near-duplicate of an article already kept is reported, not indexed;
-- articles of changed files, and of files gone from a synced folder, are removed;
-- each file is marked pending before its passages change and gets its complete manifest
+- a near-duplicate of an article already kept is reported, not indexed (``rag.index.plan``);
+- articles of changed units, and of units gone from a synced folder or archive, are removed;
+- new articles are embedded and written in batches of whole articles across units, of 8
+  passages first, then twice as many each time up to ``RAG_INGEST_BATCH`` (one embedder
+  call, one Chroma write and one catalog write per batch); a batch is written, tokenized for
+  BM25 and committed on a writer thread while the next one is embedded (``rag.index.apply``);
+- each unit is marked pending before its passages change and gets its complete manifest
   (``rag.index.manifest``) only after all of them are written: a kill in between leaves a
-  file that the next open recognises and completes or removes, never a silent half.
+  unit that the next open recognises and completes or removes, never a silent half. A kill
+  therefore loses at most the batch in flight, and a re-run resumes after the last commit.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from rag.index.manifest import COMPLETE, PENDING, Manifest, file_sha256
-from rag.ingest.chunk import chunk_article
-from rag.ingest.load import iter_files, load_file
+from rag.index.apply import Applier
+from rag.index.plan import FilePlan, Plan, plan_files
+from rag.ingest.archive import merge_reports
 from rag.ingest.read import FileReport
-from rag.ingest.split import near_duplicate
-from rag.records import Article
+
+__all__ = ["FilePlan", "SyncReport", "plan_files", "sync_files"]
 
 
 @dataclass
@@ -34,6 +38,12 @@ class SyncReport:
     # files an interrupted ingest had left half-indexed, found when the store opened:
     # resolved path -> "interrupted — redone" | "removed"
     recovered: dict[str, str] = field(default_factory=dict)
+    articles: int = 0  # articles embedded in this run
+    # seconds per stage; embedding overlaps with writing, tokenizing and committing
+    timings: dict[str, float] = field(default_factory=dict)
+    # BM25 tokens of the passages written and the corpus terms learned, for the segments
+    tokens: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    terms: set[str] = field(default_factory=set, repr=False)
 
     def summary(self) -> str:
         return (
@@ -42,117 +52,55 @@ class SyncReport:
         )
 
 
-@dataclass
-class FilePlan:
-    """What one sync does to one file."""
-
-    path: str  # resolved
-    report: FileReport | None  # None: the file is gone from a synced folder
-    sha256: str = ""
-    keep: set[str] = field(default_factory=set)  # its article ids after the sync
-    new: list[Article] = field(default_factory=list)  # … of which these are embedded now
-
-
-def plan_files(
-    store, paths: list[Path], prune_missing: bool
-) -> tuple[list[FilePlan], dict[str, dict], dict[str, set[str]]]:
-    """Read the files and decide, per file, what stays, what is added, what goes; also
-    returns the indexed articles and their ids per file before the sync."""
-    indexed = store.articles()
-    by_path: dict[str, set[str]] = defaultdict(set)
-    for aid, rec in indexed.items():
-        by_path[rec["path"]].add(aid)
-    kept_texts = {aid: rec["text"] for aid, rec in indexed.items()}
-    plans: list[FilePlan] = []
-    for f in iter_files(paths):
-        articles, report = load_file(f, max_bytes=store.settings.max_file_bytes)
-        key = str(f.resolve())
-        plan = FilePlan(key, report, file_sha256(f, store.settings.max_file_bytes))
-        plans.append(plan)
-        for art in articles:
-            art.path = key
-            aid = art.id
-            if aid in by_path.get(key, set()):
-                plan.keep.add(aid)
-                report.unchanged += indexed[aid]["passages"]
-                continue
-            twin = next(
-                (
-                    t
-                    for t, text in kept_texts.items()
-                    if text == art.text or near_duplicate(text, art.text)
-                ),
-                None,
-            )
-            if twin is not None and twin not in by_path.get(key, set()):
-                owner = indexed.get(twin, {}).get("source") or "another article in this batch"
-                report.duplicates.append(f"{art.title} (duplicate of {owner})")
-                continue
-            plan.keep.add(aid)
-            plan.new.append(art)
-            kept_texts[aid] = art.text
-    if prune_missing:  # files gone from a synced folder lose their articles and manifest
-        folders = [str(p.resolve()) for p in paths if p.is_dir()]
-        seen = {p.path for p in plans}
-        gone = (set(by_path) | set(store.manifests.all())) - seen
-        plans += [
-            FilePlan(path, None)
-            for path in sorted(gone)
-            if any(path.startswith(d + "/") for d in folders)
-        ]
-    return plans, indexed, by_path
-
-
 def sync_files(
-    store, paths: list[Path], *, prune_missing: bool, progress: bool, note: str = ""
+    store,
+    paths: list[Path],
+    *,
+    prune_missing: bool,
+    progress: bool,
+    note: str = "",
+    only: set[str] | None = None,
 ) -> SyncReport:
-    """Plan, then apply file by file; ``note`` goes on each manifest written (recovery)."""
-    plans, indexed, by_path = plan_files(store, paths, prune_missing)
-    manifests = store.manifests.all()
-    total = sum(len(p.new) for p in plans)
+    """Plan, then apply in batches; ``note`` goes on the manifests of the units this sync
+    changed or completed, ``only`` limits an archive to these lines (both for recovery)."""
+    plan = plan_files(store, paths, prune_missing, progress=progress, only=only)
+    total = sum(len(u.new) for u in plan.units)
     bar = tqdm(total=total, desc="indexing", unit="article", disable=not progress or not total)
-    added = removed = 0
+    applier = Applier(store, plan, note, bar)
     try:
-        for plan in plans:
-            stale = by_path.get(plan.path, set()) - plan.keep
-            old = manifests.get(plan.path)
-            if stale or plan.new:
-                store.manifests.put(Manifest(plan.path, PENDING, plan.sha256))
-                store.changes += 1
-            for aid in sorted(stale):
-                store.delete_article(aid)
-                removed += indexed[aid]["passages"]
-                if plan.report:
-                    plan.report.removed += indexed[aid]["passages"]
-            for art in plan.new:
-                passages = chunk_article(
-                    art, store.settings.chunk_chars, store.settings.chunk_overlap
-                )
-                store.add_article(art, passages)
-                plan.report.added += len(passages)
-                added += len(passages)
-                bar.update(1)
-            if plan.report is None:
-                store.manifests.drop(plan.path)
-                continue
-            done = Manifest(
-                plan.path,
-                COMPLETE,
-                plan.sha256,
-                tuple(sorted(plan.keep)),
-                plan.report.added + plan.report.unchanged,
-                note if (stale or plan.new or note) else (old.note if old else ""),
-            )
-            if done != old:  # the commit: written last, after every passage of the file
-                store.manifests.put(done)
+        applier.run()
     finally:
         bar.close()
-    reports = [p.report for p in plans if p.report is not None]
-    for rep in reports:
-        rep.passages = rep.added + rep.unchanged
+    reports = _reports(plan)
     return SyncReport(
         files=reports,
-        added=added,
-        removed=removed,
+        added=applier.added,
+        removed=applier.removed,
         unchanged=sum(r.unchanged for r in reports),
+        articles=applier.articles,
+        timings={**plan.timings, **applier.timings},
+        tokens=applier.tokens,
+        terms=applier.terms,
     )
+
+
+def _reports(plan: Plan) -> list[FileReport]:
+    """One report per file, and one per archive (its lines' reports merged)."""
+    lines: dict[str, list[FileReport]] = {g: [] for g in plan.groups}
+    reports: list[FileReport] = []
+    for unit in plan.units:
+        if unit.report is None:
+            continue
+        unit.report.passages = unit.report.added + unit.report.unchanged
+        if unit.group:
+            lines[unit.group].append(unit.report)
+        else:
+            reports.append(unit.report)
+    for group, got in lines.items():
+        merged = merge_reports(Path(group), got)
+        if plan.groups[group].status == "error":  # the archive itself could not be read
+            merged.status, merged.message = "error", plan.groups[group].message
+        reports.append(merged)
+    for r in reports:
+        r.passages = r.added + r.unchanged
+    return reports

@@ -245,11 +245,20 @@ def corpus_terms(texts: list[str], limit: int = 500) -> list[str]:
 
 def add_corpus_terms(texts: list[str]) -> list[str]:
     """Teach jieba the corpus's own terms (see ``corpus_terms``); returns them."""
+    return teach_terms(corpus_terms(texts))
+
+
+_taught: set[str] = set()  # terms this process's jieba knows already
+
+
+def teach_terms(terms: list[str]) -> list[str]:
+    """Teach jieba terms learned earlier (saved with a BM25 segment); returns them."""
     jieba = _jieba()
-    terms = corpus_terms(texts)
     with _jieba_lock:
         for t in terms:
-            jieba.add_word(t, freq=2000)
+            if t not in _taught:
+                jieba.add_word(t, freq=2000)
+                _taught.add(t)
     return terms
 
 

@@ -13,6 +13,7 @@ from rag.ingest.split import (
     extract_title,
     guess_outlet_author,
     split_articles,
+    strip_header,
 )
 from rag.records import Article, Repair
 
@@ -27,25 +28,37 @@ def load_file(
     except IngestError as exc:
         report.status, report.message = "error", str(exc)
         return [], report
-    source = source or path.name
+    if len(articles := articles_from_text(raw, source or path.name, report)) > 1:
+        report.repairs.insert(0, Repair("split", path.name, f"{len(articles)} articles"))
+    return articles, report
+
+
+def articles_from_text(
+    raw: str, source: str, report: FileReport, *, title: str = "", date: str = "", split=True
+) -> list[Article]:
+    """Split (unless ``split`` is False: one article), strip the date header, clean; the
+    articles' repairs, count and any notice go into ``report``. ``title`` and ``date``, when
+    given (an archive's fields), win over what is read from the text."""
     raw = normalize_unicode(raw)
-    date = extract_date(to_simplified(raw))
+    file_date = date or extract_date(to_simplified(raw))
+    parts = split_articles(raw) if split else [(raw.strip(), "", "")]
     articles: list[Article] = []
-    for i, (body, outlet, author) in enumerate(split_articles(raw)):
-        text, repairs = clean_text(body)
+    for i, (original, outlet, author) in enumerate(parts):
+        body, header_date, repairs = strip_header(original)
+        text, cleaned = clean_text(body)
         if len(text) < 20:  # a stray line between source lines, not an article
             continue
-        title = extract_title(text)
+        repairs += cleaned
         guessed_outlet, guessed_author = guess_outlet_author(text)
         articles.append(
             Article(
                 source=source,
-                title=title,
+                title=to_simplified(title) or extract_title(text),
                 text=text,
-                original=body,
+                original=original,
                 outlet=to_simplified(outlet) or guessed_outlet,
                 author=to_simplified(author) or guessed_author,
-                date=date,
+                date=date or header_date or file_date,
                 repairs=repairs,
                 index=i,
             )
@@ -53,11 +66,9 @@ def load_file(
         report.repairs += repairs
     report.articles = len(articles)
     report.message = repetition_notice(report.repairs, len(raw))
-    if len(articles) > 1:
-        report.repairs.insert(0, Repair("split", path.name, f"{len(articles)} articles"))
     if not articles:
         report.status, report.message = "skipped", "no article text left after cleaning"
-    return articles, report
+    return articles
 
 
 def iter_files(paths: list[Path]) -> list[Path]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag.records import Article
+from rag.records import Article, Repair
 
 # "供稿:《21世纪经济报道》作者:白杨", "据《科技日报》作者:崔爽", "来源:新华社" …
 _SOURCE_LINE = re.compile(
@@ -56,6 +56,39 @@ def extract_date(text: str) -> str:
     """
     m = _DATE.search(text[:400])
     return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
+
+
+# A leading metadata header: "2023-08-16 18:24:57，正文：", "[2023/07/28 16:40]，正文：", "，正文："
+# ("正文" labels where the body starts: whatever comes before it is a date stamp or a place)
+_BODY_LABEL = re.compile(r"^\s*([^。！？!?\n]{0,40}?)\s*[，,]?\s*正文\s*[:：]\s*")
+# … or a bare date stamp: in brackets, with a time of day, or on a line of its own — never
+# a date that starts a sentence ("2024年5月6日,市政府召开…" keeps it)
+_DAY = r"20\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+_TIME = r"\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?"
+_DATE_STAMP = re.compile(
+    rf"^\s*(?:[\[【]\s*{_DAY}(?:\s*{_TIME})?\s*[\]】]\s*[，,]?|{_DAY}\s*{_TIME}\s*[，,]"
+    rf"|{_DAY}(?:\s*{_TIME})?[ \t]*\n)\s*"
+)
+
+
+def strip_header(body: str) -> tuple[str, str, list[Repair]]:
+    """A leading date stamp or "正文:" label cut off the body: it is metadata (the date), not
+    the first words of the article or its title. Returns (body, date or "", repairs).
+
+    >>> strip_header("2024-05-06 10:20:30，正文：市图书馆今天延长开放时间。")[:2]
+    ('市图书馆今天延长开放时间。', '2024-05-06')
+    >>> strip_header("[ 2024-05-06 10：20 ] ，正文：公园新增两条步道。")[:2]
+    ('公园新增两条步道。', '2024-05-06')
+    >>> strip_header("2024年5月6日\\n公园新增两条步道。")[:2]
+    ('公园新增两条步道。', '2024-05-06')
+    >>> strip_header("2024年5月6日,公园新增两条步道。")[:2]
+    ('2024年5月6日,公园新增两条步道。', '')
+    """
+    m = _BODY_LABEL.match(body) or _DATE_STAMP.match(body)
+    if not m or not m.group(0).strip():
+        return body, "", []
+    header = m.group(0)
+    return body[m.end() :], extract_date(header), [Repair("header", header.strip(), "")]
 
 
 def extract_title(body: str, limit: int = 40) -> str:

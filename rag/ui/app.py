@@ -11,7 +11,8 @@ other address needs a login, ``RAG_AUTH=user:password``, or an explicit ``--no-a
   "not found in the articles" box. Follow-ups see the earlier turns (text only).
 - **Articles**: upload .txt/.md/.html files (validated, copied under ``RAG_HOME/uploads``
   with a sanitized name, indexed at once), the per-file ingest report, and the list of
-  indexed articles with the repairs ingestion made to each.
+  indexed articles with the repairs ingestion made to each: searched by title or source,
+  50 a page (``rag.ui.articles``).
 - **API**: ``/ask`` (``gradio_client``: ``client.predict(question, history_json,
   api_name="/ask")``) returns ``{"text", "abstained", "citations": [...], ...}``.
 
@@ -30,12 +31,9 @@ import gradio as gr
 from rag.config import Settings, get_settings
 from rag.ingest.read import SUPPORTED
 from rag.logs import setup_logging
+from rag.ui.articles import show_articles
 from rag.ui.chat import ask_api, respond
-from rag.ui.corpus import (
-    _human,
-    add_files,
-    render_corpus,
-)
+from rag.ui.corpus import _human, add_files
 from rag.ui.exposure import ExposureError, check_exposure, parse_auth
 from rag.ui.style import CSS, JS, theme
 
@@ -119,6 +117,19 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 with gr.Row():
                     gr.Markdown("**Indexed articles** and the repairs ingestion made to each")
                     refresh = gr.Button("刷新 · Refresh", size="sm", scale=0)
+                with gr.Row():
+                    search = gr.Textbox(
+                        elem_id="rag-article-search",
+                        show_label=False,
+                        placeholder="搜索标题或来源 · Search title or source (Enter)",
+                        scale=6,
+                    )
+                    prev = gr.Button("◀", size="sm", scale=0, min_width=48, elem_id="rag-prev")
+                    page = gr.Number(
+                        value=1, precision=0, minimum=1, show_label=False, scale=0,
+                        min_width=80, elem_id="rag-page",
+                    )  # fmt: skip
+                    nxt = gr.Button("▶", size="sm", scale=0, min_width=48, elem_id="rag-next")
                 corpus = gr.HTML(elem_id="rag-corpus")
 
         chat_io = dict(inputs=[box, chatbot, turns], outputs=[chatbot, box, turns])
@@ -142,9 +153,14 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             concurrency_id=MODEL_GROUP,
             concurrency_limit=1,
             api_visibility="private",
-        )
-        for trigger in (corpus_tab.select, refresh.click):
-            trigger(render_corpus, None, corpus, api_visibility="private", show_progress="minimal")
+        ).then(lambda: ("", 1), None, [search, page], queue=False, api_visibility="private")
+        # the article list: one page of the (searched) catalog, never the whole of it
+        listing = dict(outputs=[corpus, page], api_visibility="private", show_progress="minimal")
+        for trigger in (corpus_tab.select, refresh.click, page.submit):
+            trigger(show_articles, [search, page], **listing)
+        search.submit(lambda q: show_articles(q, 1), [search], **listing)
+        prev.click(lambda q, n: show_articles(q, (n or 1) - 1), [search, page], **listing)
+        nxt.click(lambda q, n: show_articles(q, (n or 1) + 1), [search, page], **listing)
         gr.api(ask_api, api_name="ask", concurrency_id=MODEL_GROUP, concurrency_limit=1)
         demo.load(None, None, None, js=page_js(settings))
     demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)

@@ -4,8 +4,7 @@
   then stored under ``RAG_HOME/uploads`` with a sanitized, unique name (``rag.ui.uploads``);
   all indexed at once; returns the per-file ingest report (``render_reports``), one row per
   file and never a server path, and the corpus table.
-- ``render_corpus`` — the indexed articles (``corpus_rows``) with the repairs ingestion
-  made to each (``render_repairs``).
+- ``render_corpus`` — the indexed articles, a page at a time (``rag.ui.articles``).
 """
 
 from __future__ import annotations
@@ -18,13 +17,11 @@ import gradio as gr
 
 import rag
 from rag.config import Settings, get_settings
-from rag.ingest.load import load_file
 from rag.ingest.read import FileReport
-from rag.records import Repair
-from rag.ui.render import _esc, render_error
+from rag.ui.articles import render_corpus
+from rag.ui.render import _esc
 from rag.ui.repairs import render_repairs, summarize_repairs  # noqa: F401 - the tab's API
 from rag.ui.uploads import (  # noqa: F401 - save_upload: part of this page's API
-    UPLOAD_DIR,
     commit,
     human_size,
     numbered_name,
@@ -190,86 +187,3 @@ def _index(saved: list[Upload]) -> None:
 
 def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
-
-
-def corpus_rows() -> list[dict]:
-    """Indexed articles with the repairs ingestion made to each (re-read from their files)."""
-    from rag.runtime import get_store
-
-    store = get_store()
-    articles = store.articles()
-    states = store.file_states()  # an upload interrupted by a crash: redone or removed
-    uploads = (get_settings().home / UPLOAD_DIR).resolve()
-    loaded: dict[str, dict[str, list[Repair]] | None] = {}
-    rows = []
-    for aid, rec in articles.items():
-        path = rec.get("path") or ""
-        if path not in loaded:
-            found, report = load_file(Path(path)) if path else ([], None)
-            loaded[path] = (
-                {a.id: a.repairs for a in found} if report and report.status == "ok" else None
-            )
-        by_id = loaded[path]
-        rows.append(
-            {
-                "article_id": aid,
-                "title": rec["title"],
-                "outlet": rec["outlet"],
-                "date": rec["date"],
-                "source": rec["source"],
-                "passages": rec["passages"],
-                "uploaded": bool(path) and Path(path).parent == uploads,
-                "repairs": None if by_id is None else by_id.get(aid, []),
-                "state": states[path].detail
-                if path in states and states[path].state != "complete"
-                else "",
-            }
-        )
-    for path, st in states.items():  # nothing of a removed file is indexed: a row of its own
-        if st.state == "removed":
-            name = Path(path).name
-            rows.append(
-                {
-                    "article_id": "",
-                    "title": name,
-                    "outlet": "",
-                    "date": "",
-                    "source": name,
-                    "passages": 0,
-                    "uploaded": Path(path).parent == uploads,
-                    "repairs": [],
-                    "state": st.detail,
-                }
-            )
-    rows.sort(key=lambda r: (not r["uploaded"], r["source"], r["title"]))
-    return rows
-
-
-def render_corpus() -> str:
-    try:
-        rows = corpus_rows()
-    except Exception as exc:  # an unreadable index: say so instead of a blank tab
-        return render_error(f"cannot read the index: {type(exc).__name__}: {why(exc)}")
-    if not rows:
-        return '<p class="rag-dim">No articles indexed yet.</p>'
-    body = []
-    for r in rows:
-        repairs = (
-            '<span class="rag-dim">file changed or missing</span>'
-            if r["repairs"] is None
-            else render_repairs(r["repairs"])
-        )
-        tag = ' <span class="rag-tag">uploaded</span>' if r["uploaded"] else ""
-        if r.get("state"):
-            tag += f' <span class="rag-tag rag-state">{_esc(r["state"])}</span>'
-        body.append(
-            f"<tr><td>{_esc(r['title'])}{tag}</td><td>{_esc(r['outlet'])}</td><td class='rag-date'>{_esc(r['date'])}</td>"
-            f"<td><code>{_esc(r['source'])}</code></td><td class='rag-num'>{r['passages']}</td><td>{repairs}</td></tr>"
-        )
-    files = len({r["source"] for r in rows})
-    passages = sum(r["passages"] for r in rows)
-    return (
-        f'<p class="rag-dim">{len(rows)} articles · {files} files · {passages} passages</p>'
-        '<table class="rag-table"><thead><tr><th>Title</th><th>Outlet</th><th>Date</th><th>Source</th>'
-        f"<th>Passages</th><th>Repairs made by ingestion</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )

@@ -1,0 +1,158 @@
+"""Applying a sync plan: batches embedded on the calling thread, written on a writer thread.
+
+Embedding one batch overlaps with writing the one before it. The writer thread does, batch
+after batch and in this order: mark the batch's units pending, delete their stale articles,
+write the passages and catalog records, tokenize the passages for BM25, and commit the units
+whose last article it wrote. So a kill leaves what a one-thread sync would leave — units
+pending or not yet started, never a silent half — and loses at most the batches in flight
+(one being written, one waiting, one being embedded).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+from rag.index.bm25 import passage_tokens
+from rag.index.manifest import COMPLETE, PENDING, Manifest
+from rag.index.plan import FilePlan, Plan
+from rag.index.tokenize import add_corpus_terms
+from rag.ingest.chunk import chunk_article
+from rag.records import Article, Passage
+
+
+@dataclass
+class Batch:
+    units: list[FilePlan] = field(default_factory=list)
+    items: list[tuple[FilePlan, Article, list[Passage]]] = field(default_factory=list)
+    passages: int = 0
+
+
+class Applier:
+    """Writes a plan batch by batch; counts what it did and how long each stage took."""
+
+    def __init__(self, store, plan: Plan, note: str, bar):
+        self.store, self.plan, self.note, self.bar = store, plan, note, bar
+        self.marked: set[str] = set()
+        self.left: dict[str, int] = {}  # unit -> its new articles not yet written
+        self.added = self.removed = self.articles = self.batches = 0
+        self.timings = dict.fromkeys(
+            ("chunk_s", "embed_s", "write_s", "tokenize_s", "commit_s"), 0.0
+        )
+        self.tokens: dict[str, list[str]] = {}  # passage id -> BM25 tokens, for the segments
+        self.terms: set[str] = set()
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.kept = {aid for u in plan.units for aid in u.keep}
+        self.error: BaseException | None = None
+
+    def stale(self, unit: FilePlan) -> set[str]:
+        """The unit's articles to delete: those no unit keeps (a renamed file's article is
+        kept by its new name, and deleting it by id would delete it there too)."""
+        return set(self.plan.before.get(unit.path, {})) - self.kept
+
+    def manifest(self, unit: FilePlan) -> Manifest:
+        old = self.plan.manifests.get(unit.path)
+        touched = bool(self.stale(unit) or unit.new) or old is None or old.state != COMPLETE
+        note = self.note if touched else (old.note if old else "")
+        passages = unit.report.added + unit.report.unchanged
+        return Manifest(unit.path, COMPLETE, unit.sha256, tuple(sorted(unit.keep)), passages, note)
+
+    def needs_work(self, unit: FilePlan) -> bool:
+        if unit.unchanged:
+            return False
+        if unit.report is None or unit.new or self.stale(unit):
+            return True
+        return self.manifest(unit) != self.plan.manifests.get(unit.path)
+
+    def limit(self) -> int:
+        """Passages per batch: 8, 16, 32 … up to ``RAG_INGEST_BATCH`` — the first commits come
+        within seconds (progress shows at once, a kill early loses little), later batches are
+        large enough that Chroma's per-request cost (~50 ms) stops counting."""
+        return max(1, min(self.store.settings.ingest_batch, 8 << min(self.batches, 16)))
+
+    def run(self) -> None:
+        writer = threading.Thread(target=self._write_loop, name="rag-sync-writer", daemon=True)
+        writer.start()
+        try:
+            batch = Batch()
+            for unit in filter(self.needs_work, self.plan.units):
+                self.left[unit.path] = len(unit.new)
+                if not unit.new:  # removals only: done with the next batch
+                    batch.units.append(unit)
+                for art in unit.new:
+                    t = time.perf_counter()
+                    passages = chunk_article(
+                        art, self.store.settings.chunk_chars, self.store.settings.chunk_overlap
+                    )
+                    self.timings["chunk_s"] += time.perf_counter() - t
+                    if batch.items and batch.passages + len(passages) > self.limit():
+                        self._submit(batch)
+                        batch = Batch()
+                    if not batch.units or batch.units[-1] is not unit:
+                        batch.units.append(unit)
+                    batch.items.append((unit, art, passages))
+                    batch.passages += len(passages)
+            self._submit(batch)
+        finally:
+            self.queue.put(None)  # the writer finishes what it was given, then stops
+            writer.join()
+        if self.error is not None:
+            raise self.error
+
+    def _submit(self, batch: Batch) -> None:
+        """Embed ``batch`` here, then hand it to the writer (waiting while it has one queued)."""
+        if self.error is not None:
+            raise self.error
+        texts = [f"{p.title}\n{p.text}" for _, _, ps in batch.items for p in ps]
+        t = time.perf_counter()
+        vectors = self.store.embedder(texts) if texts else []
+        self.timings["embed_s"] += time.perf_counter() - t
+        self.batches += 1
+        self.queue.put((batch, vectors))
+
+    def _write_loop(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:  # after an error: only drain, so the embedder never waits
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # re-raised on the calling thread
+                    self.error = exc
+
+    def _write(self, batch: Batch, vectors) -> None:
+        """Mark, delete, write, tokenize, commit: the order that makes a kill recoverable."""
+        store, t = self.store, time.perf_counter()
+        fresh = [u for u in batch.units if u.path not in self.marked]
+        if fresh:
+            # a unit that is gone is marked too: a kill while its articles are deleted
+            # leaves it pending, and the next open removes the rest
+            store.manifests.put_many([Manifest(u.path, PENDING, u.sha256) for u in fresh])
+            self.marked.update(u.path for u in fresh)
+            store.changes += 1
+            store.delete_articles([aid for u in fresh for aid in sorted(self.stale(u))])
+            for u in fresh:
+                gone = sum(self.plan.before[u.path][aid] for aid in self.stale(u))
+                self.removed += gone
+                if u.report is not None:
+                    u.report.removed += gone
+        t1 = time.perf_counter()
+        if batch.items:
+            store.write_articles([(a, ps) for _, a, ps in batch.items], vectors)
+            for unit, _, ps in batch.items:
+                unit.report.added += len(ps)
+                self.added += len(ps)
+                self.left[unit.path] -= 1
+        t2 = time.perf_counter()
+        passages = [p for _, _, ps in batch.items for p in ps]
+        self.terms.update(add_corpus_terms([p.text for p in passages]))
+        self.tokens.update((p.id, passage_tokens(p.title, p.text)) for p in passages)
+        t3 = time.perf_counter()
+        done = [u for u in batch.units if self.left.get(u.path) == 0]
+        store.manifests.put_many([self.manifest(u) for u in done if u.report is not None])
+        store.manifests.drop_many([u.path for u in done if u.report is None])
+        self.timings["write_s"] += t2 - t1
+        self.timings["tokenize_s"] += t3 - t2
+        self.timings["commit_s"] += (t1 - t) + (time.perf_counter() - t3)
+        self.articles += len(batch.items)
+        self.bar.update(len(batch.items))  # counted once written, whatever unit they are of
