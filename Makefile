@@ -61,8 +61,9 @@ format: install-dev
 	$(BIN)/ruff format $(SRC)
 	$(BIN)/ruff check --fix $(SRC)
 
+# both eval sets (seeds, crud), each over its own corpus and data dir, side by side
 eval: install
-	$(BIN)/rag eval --baseline --baseline-n 20
+	$(BIN)/rag eval --set all --baseline --baseline-n 20
 
 bench: install-dev
 	$(BIN)/python bench/bench.py

@@ -168,7 +168,8 @@ def main() -> int:
         from rag.eval.baseline import BaselinePipeline
 
         t1 = time.perf_counter()
-        base = BaselinePipeline(Path(settings.seeds), retriever.store.embedder, get_model(settings))
+        seeds = Path(settings.seeds or REPO / "seeds")  # the dev set was written from them
+        base = BaselinePipeline(seeds, retriever.store.embedder, get_model(settings))
         result["baseline_index_build_s"] = time.perf_counter() - t1
         result["baseline"] = run_questions("baseline", base.ask, items)
     result["peak_rss_mb"] = peak_rss_mb()

@@ -57,9 +57,9 @@ def retrieve(question: str, k: int = 5) -> list[Passage]:
 
 def index_paths(paths: list[str | Path], progress: bool = True):
     """Add or update articles from files, folders or JSON Lines archives; returns a
-    ``SyncReport``. The warm retriever reads only the difference at its next search (the
-    index generation moved), so an added article is searchable at once."""
-    from rag.runtime import get_store
+    ``SyncReport`` (an ``IngestReport``: its ``notices`` say when the demo articles indexed
+    on first use were removed first). The warm retriever reads only the difference at its
+    next search (the index generation moved), so an added article is searchable at once."""
+    from rag.runtime import ingest
 
-    settings = get_settings()
-    return get_store(settings).sync([Path(p) for p in paths], progress=progress)
+    return ingest([Path(p) for p in paths], get_settings(), progress=progress)

@@ -26,16 +26,20 @@ def _apply_overrides(pairs: list[str]) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.index.store import PassageStore, wipe_index
+    from rag.index.store import wipe_index
+    from rag.runtime import ingest
 
     settings = get_settings()
+    if not args.paths and settings.seeds is None:
+        print("error: nothing to ingest: give files or folders (RAG_SEEDS is off)", file=sys.stderr)
+        return 2
     if args.rebuild:
         wipe_index(settings)
     paths = [Path(p) for p in (args.paths or [settings.seeds])]
-    # not rag.runtime's store: that one indexes the seeds into an empty index first, and
-    # `rag ingest my_folder` must index exactly what it is given
-    store = PassageStore(settings)
-    report = store.sync(paths, progress=not args.quiet)
+    # exactly what it is given: the demo articles a first use indexed are removed first
+    report = ingest(paths, settings, progress=not args.quiet)
+    for notice in report.notices:
+        print(notice)
     if report.repaired:
         print(f"removed {report.repaired} passages of a half-written article (interrupted ingest)")
     for path, state in report.recovered.items():  # found when the store opened
@@ -145,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update articles from files or folders")
-    p.add_argument("paths", nargs="*", help="files or folders (default: seeds/)")
+    p.add_argument("paths", nargs="*", help="files or folders (default: the demo, seeds/)")
     p.add_argument(
         "--report", action="store_true", help="print what was found and repaired per file"
     )
@@ -173,9 +177,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("eval", help="run the evaluation set and write a report")
-    p.add_argument("--set", dest="set_path", default="eval/dev.jsonl", help="eval set (jsonl)")
-    p.add_argument("--limit", type=int, default=None)
+    p = sub.add_parser("eval", help="run eval sets, each over its own corpus, and write reports")
+    p.add_argument(
+        "--set",
+        dest="set_path",
+        default="all",
+        help="seeds (eval/dev.jsonl over seeds/), crud (eval/crud/), all (both, side by side; "
+        "the default) or a question file (.jsonl)",
+    )
+    p.add_argument(
+        "--corpus",
+        default=None,
+        help="with a question file: the set name or folder it is asked over (default: seeds)",
+    )
+    p.add_argument("--limit", type=int, default=None, help="only the first N items of each set")
     p.add_argument("--retrieval-only", action="store_true")
     p.add_argument("--out", default="eval/reports")
     p.add_argument(

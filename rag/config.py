@@ -48,7 +48,9 @@ class Settings:
     """Typed configuration; see README for the table of ``RAG_*`` variables."""
 
     home: Path = field(default_factory=_default_home)  # data dir: model, chroma, bm25
-    seeds: Path = _data_dir("seeds")  # corpus indexed on first use when the index is empty
+    # the demo articles, indexed on first use when the index is empty and no other corpus was
+    # given (rag.runtime); RAG_SEEDS="" turns the demo off (None)
+    seeds: Path | None = _data_dir("seeds")
     prompts: Path = _data_dir("prompts")  # the prompt templates (rag.models.prompts)
     llm: str = "default"  # "default" | /path/model.gguf | hf:<id or dir> | openai:<base url>
     llm_model_name: str = ""  # model name sent to an OpenAI-compatible server
@@ -65,7 +67,7 @@ class Settings:
     chunk_overlap: int = 1  # sentences shared by neighbouring passages
     # most passages embedded and written per batch at ingestion (batches start at 8 and
     # double); a kill loses at most the batch in flight
-    ingest_batch: int = 256
+    ingest_batch: int = 1024
     top_k: int = 3  # passages handed to the model for a question of several parts
     top_k_single: int = 2  # … and for one that asks a single thing (fewer tokens, faster)
     snippet_chars: int = 130  # evidence window of the first snippet inside the prompt
@@ -92,7 +94,7 @@ class Settings:
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = env.get(f"RAG_{f.name.upper()}")
-            if raw is not None and raw != "":
+            if raw is not None and (raw != "" or f.name in _EMPTY_IS_NONE):
                 values[f.name] = _coerce(f, raw)
         for name, value in overrides.items():
             if value is None:
@@ -132,8 +134,22 @@ class Settings:
         return self.home / "models"
 
 
+# settings whose empty value means "none" rather than "the default": RAG_SEEDS="" is no demo
+_EMPTY_IS_NONE = {"seeds"}
+
+
 def _coerce(f: dataclasses.Field, raw: str) -> object:
+    """``raw`` as the field's type.
+
+    >>> Settings.from_env({"RAG_SEEDS": ""}).seeds is None
+    True
+    >>> Settings.from_env({"RAG_SEEDS": "/srv/demo"}).seeds.as_posix()
+    '/srv/demo'
+    """
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if f.name in _EMPTY_IS_NONE and not raw.strip():
+        return None
+    kind = kind.removesuffix(" | None")
     try:
         if kind == "int":
             return int(raw)

@@ -89,6 +89,7 @@ class VerdictKind(StrEnum):
     MISSING_UNIT = "missing_unit"  # not counted in the unit the question asks for
     OTHER_PERIOD = "other_period"  # the passage states it for another year or period
     INSTRUCTION = "instruction"  # a link or an order to the reader, not a fact about the subject
+    KEY_SPAN = "key_span"  # a name, place, date or title not stated of the asked subject
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,9 @@ class Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # the numbered snippets of the answer prompt ([n] → ``quote``), cited or not: what the
+    # model read, for evidence recall (empty when it abstained without asking the model)
+    shown: list[Citation] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [self.text]
@@ -130,6 +134,7 @@ class Answer:
     def to_dict(self) -> dict:
         d = asdict(self)
         d.pop("passages")
+        d.pop("shown")  # like passages: for the eval and debugging, not for the page
         return d
 
 

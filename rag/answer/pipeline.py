@@ -20,7 +20,7 @@ from rag.answer.prompting import answer_messages, task_messages
 from rag.answer.question import QuestionAnalysis, analyse_question, clean_question, is_refusal
 from rag.answer.snippets import select_evidence
 from rag.answer.terms import is_english
-from rag.answer.verify import Verifier, count_tokens, similarity_scorer
+from rag.answer.verify import Verifier, citation, count_tokens, similarity_scorer
 from rag.config import Settings
 from rag.index.retrieve import HybridRetriever, normalize_query
 from rag.models.base import ChatModel, Usage
@@ -114,6 +114,7 @@ class Answerer:
         first_token = None
         text = ""
         usage = Usage()
+        answer.shown = [citation(e.n, e) for e in evidence]  # re-reads pick among these
         messages = answer_messages(asked, evidence, lang)
         log.debug("prompt: %s", messages)  # passages may be private: DEBUG only
         pieces = self.model.stream(messages, max_tokens=s.max_tokens, usage=usage)

@@ -2,8 +2,10 @@
 
 Markers are repaired and renumbered, sentences left without a marker get the passage that
 contains their facts, then ``checks.CHECKS`` judge every claim. A rejected draft is re-read
-on the single best snippet (else an extractive quote or an honest "not found"); a refusal
-is checked against the evidence before it is accepted. When another retrieved article gives
+on the single best snippet (else an extractive quote of the sentence that holds the asked
+span, or an honest "not found"); a refusal is checked against the evidence before it is
+accepted: for a name, place, date or figure it is re-read on the sentence that states one
+about the question's subject, and stands when no top passage has such a sentence. When another retrieved article gives
 a different figure, the answer says so and cites both.
 """
 
@@ -13,6 +15,8 @@ import re
 
 from rag.answer.attach import attach_missing_citations, repoint_citations
 from rag.answer.checks import Draft, run_checks
+from rag.answer.checks.claims import is_promotional
+from rag.answer.checks.spans import find_stated
 from rag.answer.citations import normalize_markers, parse_citations, strip_markers
 from rag.answer.conflicts import find_other_versions
 from rag.answer.degenerate import repeated_tail
@@ -20,9 +24,12 @@ from rag.answer.evidence import Evidence, coverage
 from rag.answer.likelihood import answer_likelihood, missing_specifics
 from rag.answer.prompting import answer_messages
 from rag.answer.question import ABSTAIN, QuestionAnalysis, is_refusal
+from rag.answer.snippets import format_evidence
 from rag.config import Settings
 from rag.index.retrieve import HybridRetriever
+from rag.ingest.chunk import split_sentences
 from rag.models.base import ChatModel, Usage
+from rag.models.prompts import render
 from rag.records import Answer, Citation, Passage
 
 
@@ -40,6 +47,16 @@ def similarity_scorer(retriever: HybridRetriever, question: str):
 def count_tokens(answer: Answer, usage: Usage) -> None:
     answer.prompt_tokens += usage.prompt_tokens
     answer.completion_tokens += usage.completion_tokens
+
+
+# Asked types whose answer is a span the evidence can be searched for: a refusal of them is
+# re-read exactly when a top passage states such a span about the subject.
+CALIBRATED = {"person", "place", "time", "number"}
+NAMED = {"person", "place", "time"}  # answered by a span the key-span check verifies
+WANTED = {
+    "zh": {"person": "人名或机构名", "place": "地点", "time": "时间", "number": "数字和单位"},
+    "en": {"person": "name", "place": "place", "time": "date or time", "number": "figure"},
+}
 
 
 class Verifier:
@@ -63,6 +80,8 @@ class Verifier:
         if looping:
             answer.notes.append(f"generation looped on {looping[:30]!r}; re-reading")
             result = self._reread(answer, q, evidence)
+        elif is_refusal(text) and self._typed(q):
+            result = self._calibrate_refusal(answer, q, evidence)
         elif is_refusal(text):
             support = self._support(q, evidence)
             # a passage that lacks the asked name or year cannot hold the answer
@@ -79,6 +98,12 @@ class Verifier:
                 answer.notes.append("checks rejected the draft; re-reading the best passage")
                 result = self._reread(answer, q, evidence)
         return result if result.abstained else self._add_other_versions(result, q)
+
+    @staticmethod
+    def _typed(q: QuestionAnalysis, types: set[str] = CALIBRATED) -> bool:
+        """Whether the answer is a span to search the Chinese passages for (an English
+        question's names are English: its refusals keep the similarity test)."""
+        return q.lang == "zh" and q.asked_type in types
 
     @staticmethod
     def _missing(q: QuestionAnalysis, e: Evidence) -> list[str]:
@@ -119,9 +144,12 @@ class Verifier:
     ) -> Answer:
         """Ask again on the single best snippet (a small model reads one passage reliably).
         If that is still not grounded: abstain when the model had refused at first (twice
-        "not found" in effect), else quote the snippet, or abstain when it is weak."""
+        "not found" in effect), else quote the snippet, or abstain when it is weak. For a
+        name, place or date the snippet is the sentence that states one about the subject:
+        the best-matching snippet may be the one that named someone else's."""
         best = max(evidence, key=lambda e: answer_likelihood(q, e.quote, e.lead))
-        single = [Evidence(1, best.passage, best.quote)]
+        stated = find_stated(q, evidence) if self._typed(q, NAMED) else None
+        single = [Evidence(1, best.passage, best.quote) if stated is None else stated]
         usage = Usage()
         messages = answer_messages(q.text, single, q.lang, "reread")
         text = self.model.complete(messages, self.settings.max_tokens, usage=usage)
@@ -133,7 +161,30 @@ class Verifier:
         if after_refusal:
             answer.notes.append("re-read gave no grounded answer either; abstaining")
             return self.abstain(answer, q.lang, answer.passages)
-        return self._extractive(answer, q, single)
+        return self._extractive(answer, q, evidence)
+
+    def _calibrate_refusal(
+        self, answer: Answer, q: QuestionAnalysis, evidence: list[Evidence]
+    ) -> Answer:
+        """A refusal stands unless a top passage states a span of the asked type in a sentence
+        about the subject (a year for 哪一年, a person for 谁); then that sentence is read
+        again with a focused prompt, and quoted with its citation if that is not grounded."""
+        found = find_stated(q, evidence, answer.passages[:5])
+        if found is None:
+            answer.notes.append(f"model found no answer; no top passage states a {q.asked_type}")
+            return self.abstain(answer, q.lang, answer.passages)
+        answer.notes.append(f"model refused though a passage states a {q.asked_type}; re-reading")
+        system = render(f"reread_focus_{q.lang}", wanted=WANTED[q.lang][q.asked_type])
+        user = render(f"answer_user_{q.lang}", passages=format_evidence([found]), question=q.text)
+        usage = Usage()
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        text = self.model.complete(messages, self.settings.max_tokens, usage=usage)
+        count_tokens(answer, usage)
+        if not is_refusal(text) and not repeated_tail(text):
+            result = self._cite_and_check(answer, text, q, [found])
+            if result is not None:
+                return result
+        return self._extractive(answer, q, [found])
 
     def _cite_and_check(
         self, answer: Answer, text: str, q: QuestionAnalysis, evidence: list[Evidence]
@@ -169,10 +220,22 @@ class Verifier:
         return answer
 
     def _extractive(self, answer: Answer, q: QuestionAnalysis, evidence: list[Evidence]) -> Answer:
-        """Quote the best snippet when generation cannot be grounded; abstain if it is weak."""
-        best = max(evidence, key=lambda e: answer_likelihood(q, e.quote, e.lead))
+        """Quote the snippet sentence that holds the key span when generation cannot be
+        grounded (for an untyped question the best snippet, adverts cut); abstain if it is
+        weak or none holds one."""
+        if self._typed(q):
+            best = find_stated(q, evidence)
+            if best is None:
+                answer.notes.append("extractive fallback: no snippet states the asked span")
+                return self.abstain(answer, q.lang, answer.passages)
+        else:
+            best = max(evidence, key=lambda e: answer_likelihood(q, e.quote, e.lead))
+            kept = [best.quote[a:b] for a, b in split_sentences(best.quote)]
+            best = Evidence(best.n, best.passage, "".join(x for x in kept if not is_promotional(x)))
         missing = self._missing(q, best)
-        if missing or (q.lang == "zh" and coverage(q, best.quote) < 0.8):
+        # a stated sentence was already found about the subject: its passage must cover the rest
+        covered = coverage(q, best.passage.text if self._typed(q) else best.quote)
+        if not best.quote or missing or (q.lang == "zh" and covered < 0.8):
             answer.notes.append(f"extractive fallback too weak (lacks {missing}); abstaining")
             return self.abstain(answer, q.lang, answer.passages)
         lead = "The closest passage says: " if q.lang == "en" else "资料原文："

@@ -19,7 +19,7 @@ from pydantic import PrivateAttr
 
 from rag.eval.claims import says_not_found
 from rag.models.base import ChatModel
-from rag.records import Answer, Passage
+from rag.records import Answer, Citation, Passage
 
 
 class LlamaIndexEmbedding(BaseEmbedding):
@@ -110,6 +110,10 @@ class BaselinePipeline:
             question=question,
             standalone_question=question,
             passages=passages,
+            # the tutorial prompt holds the retrieved chunks whole
+            shown=[
+                Citation(n, p.source, p.title, p.text, p.text) for n, p in enumerate(passages, 1)
+            ],
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             timings={

@@ -21,6 +21,7 @@ K = 5  # recall@K
 METRICS = (
     f"recall@{K}",
     "mrr",
+    "evidence_recall",
     "correct",
     "citation_hit",
     "citation_recall",
@@ -115,6 +116,28 @@ def reciprocal_rank(passages: Sequence[str], evidence: Sequence[str]) -> float:
         if any(_evidence_in(e, norm) for e in evidence):
             return 1.0 / i
     return 0.0
+
+
+def evidence_recall(
+    facts: Sequence[str], shown: Sequence[tuple[str, str]], sources: Sequence[str] = ()
+) -> float:
+    """Share of gold answer spans inside a snippet the model was shown, not merely retrieved.
+
+    ``shown`` holds (source file, snippet text) pairs; a snippet counts only when it comes from
+    a gold source (any source when the item names none):
+    evidence recall = |{f ∈ facts : ∃ (src, s) ∈ shown, f ⊆ s ∧ (sources = ∅ ∨ src ∈ sources)}|
+    / |facts|  — NaN without facts, 0 when nothing was shown.
+
+    >>> shown = [("a.txt", "北区新建学校3所"), ("b.txt", "南区新建学校5所")]
+    >>> evidence_recall(["3所"], shown, ["a.txt"]), evidence_recall(["5所"], shown, ["a.txt"])
+    (1.0, 0.0)
+    >>> evidence_recall(["3所", "共8所"], shown), evidence_recall(["3所"], [])
+    (0.5, 0.0)
+    """
+    if not facts:
+        return math.nan
+    texts = [normalize_for_match(s) for src, s in shown if not sources or src in sources]
+    return sum(any(normalize_for_match(f) in t for t in texts) for f in facts) / len(facts)
 
 
 def citation_hit(cited_sources: Sequence[str], gold_sources: Sequence[str]) -> float:

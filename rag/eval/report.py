@@ -12,7 +12,7 @@ from rag.eval.metrics import METRICS
 SHOWN = tuple(m for m in METRICS if m != "ungrounded_numbers") + ("ungrounded_answers",)
 
 
-def _fmt(v) -> str:
+def fmt(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     if isinstance(v, float) and not v.is_integer():
@@ -24,7 +24,7 @@ def _table(rows: dict[str, dict], cols=SHOWN) -> list[str]:
     lines = ["| | n | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
     for name, s in rows.items():
         lines.append(
-            f"| {name} | {_fmt(s.get('n'))} | " + " | ".join(_fmt(s.get(c)) for c in cols) + " |"
+            f"| {name} | {fmt(s.get('n'))} | " + " | ".join(fmt(s.get(c)) for c in cols) + " |"
         )
     return lines
 
@@ -34,7 +34,9 @@ def render_markdown(report: dict) -> str:
     lines = [
         f"# Eval report {report['date']} ({report['sha']})",
         "",
-        f"Set `{report['set']}`, {report['n_items']} items. Judge calls: {report.get('judge_calls', 0)}.",
+        f"Set `{report['set']}`"
+        + (f" over `{report['corpus']}`" if report.get("corpus") else "")
+        + f", {report['n_items']} items. Judge calls: {report.get('judge_calls', 0)}.",
         "",
         "## Pipelines side by side",
         "",
@@ -53,7 +55,7 @@ def render_markdown(report: dict) -> str:
             lines.append(
                 f"| {name} | "
                 + " | ".join(
-                    _fmt(lat.get(k))
+                    fmt(lat.get(k))
                     for k in (
                         "p50_s",
                         "p95_s",
@@ -92,7 +94,7 @@ def render_markdown(report: dict) -> str:
                 f"- A: {w['answer']}",
                 "- scores: "
                 + ", ".join(
-                    f"{k}={_fmt(v)}" for k, v in w["scores"].items() if k in SHOWN or k == "correct"
+                    f"{k}={fmt(v)}" for k, v in w["scores"].items() if k in SHOWN or k == "correct"
                 ),
                 f"- notes: {'; '.join(w['notes'])}",
             ]
@@ -120,7 +122,14 @@ def render_chart(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     cats = report["runs"]["ours"]["summary"]["by_category"]
-    metrics = ["recall@5", "correct", "citation_hit", "faithfulness", "abstention_acc"]
+    metrics = [
+        "recall@5",
+        "evidence_recall",
+        "correct",
+        "citation_hit",
+        "faithfulness",
+        "abstention_acc",
+    ]
     names = list(cats)
     fig, ax = plt.subplots(figsize=(max(8, len(names) * 1.1), 4.5))
     width = 0.8 / len(metrics)
@@ -130,7 +139,8 @@ def render_chart(report: dict, path: Path) -> None:
         ax.bar([x + i * width for x in range(len(names))], vals, width, label=m)
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(names))], names, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
-    ax.set_title(f"Eval by category — {report['date']} ({report['sha']})")
+    name = f"{report['set_name']}: " if report.get("set_name") else ""
+    ax.set_title(f"{name}eval by category — {report['date']} ({report['sha']})")
     ax.legend(fontsize=8, ncols=len(metrics), loc="upper center", bbox_to_anchor=(0.5, -0.28))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -139,17 +149,27 @@ def render_chart(report: dict, path: Path) -> None:
 
 def write_report(report: dict, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"{report['date']}-{report['sha']}"
-    paths = [stem.with_suffix(".json"), stem.with_suffix(".md")]
+    stem = report_stem(report)
+    paths = [out_dir / f"{stem}.json", out_dir / f"{stem}.md"]
     paths[0].write_text(
         json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
     paths[1].write_text(render_markdown(report), encoding="utf-8")
     if "by_category" in report["runs"]["ours"]["summary"]:
-        png = stem.with_suffix(".png")
+        png = out_dir / f"{stem}.png"
         render_chart(report, png)
         paths.append(png)
     return paths
+
+
+def report_stem(report: dict, suffix: str = "") -> str:
+    """File name stem of a report: ``<date>-<sha>[-<set>]``, or with ``suffix`` instead.
+
+    >>> report_stem({"date": "2026-01-01", "sha": "abc", "set_name": "news"})
+    '2026-01-01-abc-news'
+    """
+    tail = suffix or report.get("set_name", "")
+    return f"{report['date']}-{report['sha']}" + (f"-{tail}" if tail else "")
 
 
 def compare_reports(a_path: str, b_path: str) -> str:

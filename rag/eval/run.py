@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import time
@@ -34,15 +33,7 @@ class ItemResult:
     scores: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     passages: list[dict] = field(default_factory=list)  # cited (or retrieved) texts, for the report
-
-
-def load_set(path: str | Path, limit: int | None = None) -> list[dict]:
-    items = [
-        json.loads(line)
-        for line in Path(path).read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    return items[:limit] if limit else items
+    shown: list[dict] = field(default_factory=list)  # the snippets the model read
 
 
 def stratified(items: list[dict], n: int) -> list[dict]:
@@ -85,6 +76,9 @@ def score_answer(item: dict, answer, judge) -> dict[str, float]:
         0.0 if answer.abstained else M.answer_correct(item["must_include"], answer.text, scaled)
     )
     s["citation_hit"] = M.citation_hit([c.source for c in answer.citations], item["sources"])
+    s["evidence_recall"] = M.evidence_recall(
+        item["must_include"], [(c.source, c.quote) for c in answer.shown], item["sources"]
+    )
     s["ungrounded_numbers"] = (
         float(M.ungrounded_numbers(answer.text, cited, answer.standalone_question, scaled))
         if not answer.abstained
@@ -121,6 +115,7 @@ def run_pipeline(
         r.passages = [{"n": c.n, "source": c.source, "text": c.text} for c in answer.citations] or [
             {"n": 0, "source": p.source, "text": p.text[:300]} for p in answer.passages[:2]
         ]
+        r.shown = [{"n": c.n, "source": c.source, "text": c.quote} for c in answer.shown]
         r.scores = {
             **score_retrieval(item, [p.text for p in answer.passages]),
             **score_answer(item, answer, judge),
@@ -171,27 +166,74 @@ def git_sha() -> str:
 
 
 def main(args) -> int:
+    """``rag eval``: each set of ``--set`` over its own corpus and data dir, a report per set,
+    and with several sets one side-by-side table and chart."""
     from rag.eval.report import compare_reports, write_report
 
     if args.compare:
         print(compare_reports(*args.compare))
         return 0
+    from rag import runtime
     from rag.config import get_settings
-    from rag.runtime import get_answerer, get_model, get_retriever
+    from rag.eval.sets import index_corpus, resolve_sets, set_settings
+    from rag.eval.sidebyside import write_side_by_side
 
     settings = get_settings()
-    items = load_set(args.set_path, args.limit)
-    retriever = get_retriever(settings)
-    judge = None
-    if not args.retrieval_only and not args.no_judge:
-        from rag.eval.judge import NLIJudge
+    sets = resolve_sets(args.set_path, getattr(args, "corpus", None))
+    model = judge = None
+    reports: dict[str, dict] = {}
+    for evalset in sets:
+        ss = set_settings(settings, evalset)
+        print(f"[{evalset.name}] {evalset.questions} over {evalset.corpus}")
+        print(f"  index: $RAG_HOME/eval/{evalset.index} · {index_corpus(ss, evalset.corpus)}")
+        retriever = runtime.get_retriever(ss)  # a new data dir: the previous set's state goes
+        if not args.retrieval_only:
+            if model is None:
+                model = runtime.get_model(ss)
+            else:
+                runtime.use_model(model, ss)  # loaded once, whatever the set
+            if judge is None and not args.no_judge:
+                from rag.eval.judge import NLIJudge
 
-        judge = NLIJudge(get_model(settings))
+                judge = NLIJudge(model)
+        calls = judge.calls if judge else 0
+        runs = run_set(evalset, ss, retriever, model, judge, args)
+        reports[evalset.name] = {
+            "date": date.today().isoformat(),
+            "sha": git_sha(),
+            "set": str(evalset.questions),
+            "set_name": evalset.name,
+            "corpus": str(evalset.corpus),
+            "n_items": len(runs["ours"]["items"]),
+            "settings": settings.public(),  # not the set's: those name the data dir and model file
+            "judge_calls": (judge.calls - calls) if judge else 0,
+            "runs": runs,
+        }
+    if judge is not None and Path("eval/judge_labels.jsonl").exists():
+        from rag.eval.report import judge_agreement
+
+        check = judge_agreement(judge, "eval/judge_labels.jsonl")
+        for report in reports.values():
+            report["judge_check"] = check
+    paths = [p for r in reports.values() for p in write_report(r, Path(args.out))]
+    if len(reports) > 1:
+        paths += write_side_by_side(reports, Path(args.out))
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
+def run_set(evalset, settings, retriever, model, judge, args) -> dict[str, dict]:
+    """Our pipeline (and the retrieval modes or the baseline when asked) over one set."""
+    from rag import runtime
+    from rag.eval.sets import load_items
+
+    items = load_items(evalset.questions, args.limit)
     runs: dict[str, dict] = {}
     t0 = time.perf_counter()
     ours = run_pipeline(
-        "ours",
-        (lambda q, h: get_answerer(settings).ask(q, h)),
+        f"{evalset.name} ours",
+        (lambda q, h: runtime.get_answerer(settings).ask(q, h)),
         retriever.search,
         items,
         judge,
@@ -212,9 +254,12 @@ def main(args) -> int:
         from rag.eval.baseline import BaselinePipeline
 
         subset = stratified(items, args.baseline_n) if args.baseline_n else items
-        base = BaselinePipeline(Path(settings.seeds), retriever.store.embedder, get_model(settings))
+        model = model or runtime.get_model(settings)  # not loaded for --retrieval-only
+        base = BaselinePipeline(Path(settings.seeds), retriever.store.embedder, model)
         t1 = time.perf_counter()
-        res = run_pipeline("baseline", base.ask, base.retrieve, subset, judge, args.retrieval_only)
+        res = run_pipeline(
+            f"{evalset.name} baseline", base.ask, base.retrieve, subset, judge, args.retrieval_only
+        )
         runs["baseline"] = {
             "summary": aggregate(res),
             "items": [r.__dict__ for r in res],
@@ -222,20 +267,4 @@ def main(args) -> int:
         }
         ids = {it["id"] for it in subset}
         runs["ours_on_baseline_subset"] = {"summary": aggregate([r for r in ours if r.id in ids])}
-    report = {
-        "date": date.today().isoformat(),
-        "sha": git_sha(),
-        "set": str(args.set_path),
-        "n_items": len(items),
-        "settings": settings.public(),
-        "judge_calls": judge.calls if judge else 0,
-        "runs": runs,
-    }
-    if judge is not None and Path("eval/judge_labels.jsonl").exists():
-        from rag.eval.report import judge_agreement
-
-        report["judge_check"] = judge_agreement(judge, "eval/judge_labels.jsonl")
-    paths = write_report(report, Path(args.out))
-    for p in paths:
-        print(f"wrote {p}")
-    return 0
+    return runs

@@ -193,3 +193,14 @@ def search_text(title: str, source: str) -> str:
     """
     lines = [title, source]
     return "\n".join(lines + [x.casefold() for x in lines if x.casefold() != x])
+
+
+def latest_records(catalog: Catalog, n: int = 200) -> list[dict]:
+    """The records of the ``n`` articles indexed last, the newest article date first (the
+    page's example questions come from their titles); ids are read for all, metadata for
+    these ``n`` only, so it costs the same at 10k articles as at ten."""
+    ids = catalog.collection.get(include=[])["ids"][-n:]  # in the order they were indexed
+    records = catalog.records(ids)
+    order = {aid: i for i, aid in enumerate(ids)}
+    newest = sorted(records, key=lambda a: (records[a].get("date") or "", order[a]), reverse=True)
+    return [records[a] for a in newest]

@@ -39,7 +39,7 @@ def passage_from_row(pid: str, doc: str, meta: dict) -> Passage:
         id=pid,
         source=meta.get("source", ""),
         title=meta.get("title", ""),
-        text=doc or "",
+        text=meta.get("text") or doc or "",  # indexes written before 2026-12 hold it as document
         article_id=meta.get("article_id", ""),
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),

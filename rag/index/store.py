@@ -219,12 +219,13 @@ class PassageStore:
             metas = []
             for art, p, n in chunk:
                 meta = {k: getattr(p, k) for k in META_FIELDS if hasattr(p, k)}
-                meta.update(n_passages=n, path=art.path)
+                # the text is metadata, not a Chroma document: documents get a full-text
+                # index nothing here queries, which made up 2/3 of the write (bench/SCALE.md)
+                meta.update(n_passages=n, path=art.path, text=p.text)
                 metas.append(meta)
             self.collection.upsert(
                 ids=[p.id for _, p, _ in chunk],
                 embeddings=np.asarray(vectors[i : i + 5000], dtype=np.float32),
-                documents=[p.text for _, p, _ in chunk],
                 metadatas=metas,
             )
         self.catalog.put([a for a, _ in items], [len(ps) for _, ps in items], self.uploads)

@@ -8,7 +8,9 @@ other address needs a login, ``RAG_AUTH=user:password``, or an explicit ``--no-a
   text is replaced by the final, verified answer, whose every ``[n]`` marker is a link that
   opens its passage in the sources panel below the answer (title, outlet, date, file, and the
   passage with the supporting sentence ``<mark>``-ed). An abstention is shown as a grey
-  "not found in the articles" box. Follow-ups see the earlier turns (text only).
+  "not found in the articles" box. Follow-ups see the earlier turns (text only). The
+  example questions come from what is indexed (``rag.ui.examples``): the demo's own while
+  the demo articles are indexed, else questions made from the titles of recent articles.
 - **Articles**: upload .txt/.md/.html files (validated, copied under ``RAG_HOME/uploads``
   with a sanitized name, indexed at once), the per-file ingest report, and the list of
   indexed articles with the repairs ingestion made to each: searched by title or source,
@@ -34,16 +36,9 @@ from rag.logs import setup_logging
 from rag.ui.articles import show_articles
 from rag.ui.chat import ask_api, respond
 from rag.ui.corpus import _human, add_files
+from rag.ui.examples import examples_update
 from rag.ui.exposure import ExposureError, check_exposure, parse_auth
 from rag.ui.style import CSS, JS, theme
-
-EXAMPLES = [
-    "2024年亚马逊的资本支出是多少?",
-    "腾讯2024年的资本开支是多少?",
-    "What did Tencent say its capital expenditure would be used for?",
-    "阿里巴巴计划未来三年在AI基础设施上投入多少?",
-]
-
 
 MODEL_GROUP = "model"  # every event that touches the model or the index shares this slot
 
@@ -90,7 +85,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                     box = gr.Textbox(
                         elem_id="rag-question",
                         show_label=False,
-                        placeholder="例如:2024年亚马逊的资本支出是多少? (Enter to send)",
+                        placeholder="输入问题,按 Enter 发送 · Type a question (Enter to send)",
                         scale=8,
                         lines=1,
                         max_lines=4,
@@ -100,7 +95,14 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                         "发送 · Ask", variant="primary", scale=0, min_width=120, elem_id="rag-send"
                     )
                     new = gr.Button("新对话 · New chat", scale=0, min_width=200, elem_id="rag-new")
-                gr.Examples(EXAMPLES, inputs=[box], label="示例问题 · Example questions")
+                # filled per page load from what is indexed (rag.ui.examples)
+                examples = gr.Dataset(
+                    components=[box],
+                    samples=[],
+                    label="示例问题 · Example questions",
+                    visible=False,
+                    elem_id="rag-examples",
+                )
             with gr.Tab("资料库 · Articles", id="corpus") as corpus_tab:
                 gr.Markdown(
                     f"**Add articles** ({', '.join(exts)}; up to {_human(settings.max_upload_bytes)} each). "
@@ -153,7 +155,13 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             concurrency_id=MODEL_GROUP,
             concurrency_limit=1,
             api_visibility="private",
-        ).then(lambda: ("", 1), None, [search, page], queue=False, api_visibility="private")
+        ).then(lambda: ("", 1), None, [search, page], queue=False, api_visibility="private").then(
+            examples_update, None, examples, api_visibility="private", show_progress="hidden"
+        )
+        examples.click(
+            lambda sample: sample[0] if sample else "", examples, box, queue=False,
+            api_visibility="private",
+        )  # fmt: skip
         # the article list: one page of the (searched) catalog, never the whole of it
         listing = dict(outputs=[corpus, page], api_visibility="private", show_progress="minimal")
         for trigger in (corpus_tab.select, refresh.click, page.submit):
@@ -163,6 +171,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         nxt.click(lambda q, n: show_articles(q, (n or 1) + 1), [search, page], **listing)
         gr.api(ask_api, api_name="ask", concurrency_id=MODEL_GROUP, concurrency_limit=1)
         demo.load(None, None, None, js=page_js(settings))
+        demo.load(examples_update, None, examples, api_visibility="private", show_progress="hidden")
     demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)
     return demo
 

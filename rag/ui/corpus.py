@@ -112,9 +112,10 @@ def add_files(
             name = safe_filename(Path(str(getattr(item, "name", None) or item)).name)
             uploads.append(Upload(FileReport(name, "error", f"not saved: {why(exc)}")))
     saved = [u for u in uploads if u.dest is not None]
+    notices: list[str] = []  # e.g. the demo articles removed before the first own upload
     if saved:
         progress(0.2, desc=f"indexing {_plural(len(saved), 'file')}")
-        _index(saved)
+        notices = _index(saved)
         ok = [u.report for u in saved if u.report.status == "ok"]
         if ok:
             articles = sum(r.articles for r in ok)
@@ -126,7 +127,8 @@ def add_files(
                 )
             )
     progress(0.95, desc="listing articles")
-    return render_reports([u.report for u in uploads]), render_corpus()
+    said = "".join(f'<p class="rag-notice">{_esc(n)}</p>' for n in notices)
+    return said + render_reports([u.report for u in uploads]), render_corpus()
 
 
 def _store(item: Any, settings: Settings, taken: set[str]) -> Upload:
@@ -156,16 +158,21 @@ def _store(item: Any, settings: Settings, taken: set[str]) -> Upload:
     return Upload(FileReport(name, "error", "not indexed"), dest, backup, renamed)
 
 
-def _index(saved: list[Upload]) -> None:
+def _index(saved: list[Upload]) -> list[str]:
     """Index the stored files together, or one by one when that fails; a file that is not
-    indexed is taken out again (the version it replaced put back)."""
+    indexed is taken out again (the version it replaced put back). Returns the ingest's
+    notices."""
     reports: list[FileReport] = []
+    notices: list[str] = []
     try:
-        reports = list(rag.index_paths([u.dest for u in saved], progress=True).files)
+        result = rag.index_paths([u.dest for u in saved], progress=True)
+        reports, notices = list(result.files), list(getattr(result, "notices", []))
     except Exception:  # find the file that fails, so the others still get in
         for u in saved:
             try:
-                reports += rag.index_paths([u.dest], progress=True).files
+                result = rag.index_paths([u.dest], progress=True)
+                reports += result.files
+                notices += getattr(result, "notices", [])
             except Exception as exc:
                 u.report.message = f"not indexed: {type(exc).__name__}: {why(exc)}"
     by_path = {str(Path(r.path).resolve()): r for r in reports}
@@ -183,6 +190,7 @@ def _index(saved: list[Upload]) -> None:
             u.report.status = "error"
             kept = "the previous version stays" if u.backup else ""
             u.report.message = _join(u.report.message, "not kept", kept)
+    return notices
 
 
 def _join(*parts: str) -> str:

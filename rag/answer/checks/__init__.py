@@ -5,6 +5,9 @@ the ``QuestionAnalysis``) and returns a ``Verdict`` for every claim it rejects. 
 re-reads or abstains when any check rejects a claim, and keeps the verdicts on the ``Answer``
 (the page shows them). A new rule is one ``Check`` subclass plus one line in ``CHECKS``.
 
+A name, place, date or title that answers the question must be stated in its cited passage
+in a sentence about the question's subject (``keyspan``).
+
 Numbers are compared as values after normalisation (full-width digits, thousands
 separators, 万/亿 kept as written). English answers may restate 12亿 as 1.2 billion, so
 for them a value also matches at a power-of-ten scale (亿 → billion is ×10).
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 from rag.answer.checks.base import Check, Draft, draft
 from rag.answer.checks.claims import ClaimsAboutAskedEntity, NoLinksOrInstructions
+from rag.answer.checks.keyspan import KeySpanInSubjectSentence
 from rag.answer.checks.numbers import (
     AskedPeriod,
     AskedUnit,
@@ -28,6 +32,7 @@ __all__ = ["CHECKS", "Check", "Draft", "draft", "run_checks"]
 CHECKS: list[Check] = [
     NumbersInCitedPassages(),
     ClaimsAboutAskedEntity(),
+    KeySpanInSubjectSentence(),
     EnglishAmountScale(),
     AskedUnit(),
     AskedPeriod(),

@@ -100,3 +100,25 @@ class NoLinksOrInstructions(Check):
             if is_injection(sentence):
                 out.append(self.verdict(strip_markers(sentence), n, "speaks to a model"))
         return out
+
+
+# what marks an advert in a news page: the word itself, a phone number, a sales pitch
+# ("广告" alone is a label; "广告业务" is news)
+_AD = re.compile(
+    r"(?:^|\s)广告(?:\s|[:：]|$)|(?<!\d)1[3-9]\d{9}(?!\d)|\d{3,4}-\d{7,8}|加微信|扫码|配资"
+)
+
+
+def is_promotional(sentence: str) -> bool:
+    """Whether a sentence is an advert or spam rather than news: a link, an order to the
+    reader, an ad marker, or a question (an ad headline; news states, it does not ask).
+
+    >>> is_promotional("广告 如何写一份年终总结?"), is_promotional("新馆将于周二开放。")
+    (True, False)
+    """
+    return bool(
+        _URL.search(sentence)
+        or _IMPERATIVE.search(sentence)
+        or _AD.search(sentence)
+        or re.search(r"[?？]", sentence)
+    )

@@ -1,0 +1,132 @@
+"""Key spans (a name, place, date or title) must be stated of the asked subject, refusals are
+re-read when a top passage states an answer of the asked type, and the extractive fallback
+quotes only a sentence that holds one, never an advert. Scripted replies (MockModel) over
+invented passages."""
+
+import pytest
+
+from rag import runtime
+from rag.answer.checks import draft, run_checks
+from rag.answer.checks.keyspan import KeySpanInSubjectSentence
+from rag.answer.checks.spans import evidence_sentences, key_spans
+from rag.answer.citations import strip_markers
+from rag.answer.pipeline import Answerer
+from rag.answer.question import analyse_question
+from rag.config import Settings
+from rag.records import Passage, VerdictKind
+from tests.conftest import _link_model
+from tests.helpers import FakeRetriever, answerer
+
+DRAMAS = Passage(
+    "d-0",
+    "n1.txt",
+    "两部新剧定档",
+    "演员王建国主演了电视剧《春江》。电视剧《秋山》由李卫东主演,将于2021年10月播出。",
+    article_id="d",
+)
+OTHER = Passage(
+    "o-0", "n2.txt", "文化周末", "市图书馆新馆本周开放,馆内藏书20万册。", article_id="o"
+)
+WHO = "谁主演了电视剧《秋山》?"
+
+
+def test_a_name_the_passage_links_to_another_drama_is_rejected():
+    d = draft("王建国主演了电视剧《秋山》[1]。", WHO, {1: DRAMAS.text})
+    verdicts = run_checks(d)
+    assert [(v.kind, v.claim) for v in verdicts] == [(VerdictKind.KEY_SPAN, "王建国")]
+    assert "秋山" in verdicts[0].reason
+
+
+def test_the_name_stated_of_the_asked_drama_is_accepted():
+    assert run_checks(draft("电视剧《秋山》由李卫东主演[1]。", WHO, {1: DRAMAS.text})) == []
+
+
+def test_a_name_or_date_absent_from_the_cited_passage_is_rejected():
+    check = KeySpanInSubjectSentence()
+    assert [v.claim for v in check(draft("陈立新主演[1]。", WHO, {1: DRAMAS.text}))] == ["陈立新"]
+    when = "电视剧《秋山》什么时候播出?"
+    assert check(draft("将于2021年10月播出[1]。", when, {1: DRAMAS.text})) == []
+    assert [v.claim for v in check(draft("将于2022年5月播出[1]。", when, {1: DRAMAS.text}))] == [
+        "2022年5月"
+    ]
+
+
+def test_a_clause_about_another_drama_is_not_about_the_asked_one():
+    one_sentence = {1: "演员王建国主演了电视剧《春江》,而电视剧《秋山》由李卫东主演。"}
+    assert [v.claim for v in run_checks(draft("王建国主演[1]。", WHO, one_sentence))] == ["王建国"]
+    assert run_checks(draft("李卫东主演[1]。", WHO, one_sentence)) == []
+
+
+def test_the_subject_may_be_named_in_the_sentence_before():
+    text = "电视剧《秋山》今晚开播。该剧由李卫东主演。另一部剧由王建国主演,讲述《春江》往事。"
+    assert run_checks(draft("李卫东主演[1]。", WHO, {1: text})) == []
+    # the sentence names another title: the one before it does not carry over
+    assert [v.claim for v in run_checks(draft("王建国主演[1]。", WHO, {1: text}))] == ["王建国"]
+
+
+def test_spans_of_the_asked_type_only():
+    assert key_spans("李卫东在杭州主演《秋山》。", "place") == ["《秋山》", "杭州"]
+    assert key_spans("大会于8月3日开幕。", "time") == ["8月3日"]
+    assert evidence_sentences(analyse_question(WHO), OTHER.text) == []
+
+
+def test_the_pipeline_rereads_a_wrong_name_and_keeps_the_right_one():
+    a, model = answerer(["王建国主演了《秋山》[1]。", "李卫东主演了《秋山》[1]。"], (DRAMAS, OTHER))
+    ans = a.ask(WHO)
+    assert "李卫东" in ans.text and "王建国" not in ans.text and not ans.abstained
+    assert len(model.prompts) == 2 and any(v.kind == VerdictKind.KEY_SPAN for v in ans.verdicts)
+    assert "春江" not in model.prompts[1][1]["content"]  # re-read on the sentence about 《秋山》
+
+
+def test_two_wrong_names_fall_back_to_the_sentence_that_states_the_answer():
+    a, _ = answerer(["王建国主演了《秋山》[1]。", "王建国[1]。"], (DRAMAS, OTHER))
+    ans = a.ask(WHO)
+    assert ans.text.startswith("资料原文：") and "李卫东" in ans.text and "王建国" not in ans.text
+    assert ans.citations[0].source == "n1.txt" and "extractive fallback" in ans.notes
+
+
+def test_a_refusal_is_reread_on_the_sentence_that_states_the_answer():
+    a, model = answerer(["资料中没有找到答案。", "李卫东主演了《秋山》[1]。"], (OTHER, DRAMAS))
+    ans = a.ask(WHO)
+    assert not ans.abstained and "李卫东" in ans.text and ans.citations[0].source == "n1.txt"
+    assert len(model.prompts) == 2
+    focused = model.prompts[1]
+    assert "人名" in focused[0]["content"] and "秋山》由李卫东主演" in focused[1]["content"]
+    assert "图书馆" not in focused[1]["content"]  # only the sentence that states it
+
+
+def test_a_refusal_stands_when_no_passage_states_a_span_of_the_asked_type():
+    only_other_drama = Passage("d-1", "n3.txt", "新剧", "演员王建国主演了电视剧《春江》。")
+    a, model = answerer(["资料中没有找到答案。", "王建国[1]。"], (only_other_drama, OTHER))
+    ans = a.ask(WHO)
+    assert ans.abstained and len(model.prompts) == 1 and ans.citations == []
+
+
+def test_the_extractive_fallback_never_quotes_an_advert():
+    spam = Passage("s-0", "n4.txt", "新馆开放", "广告 如何在新馆办卡?市图书馆新馆本周开放。")
+    a, _ = answerer(["新馆藏书50万册[1]。", "新馆藏书60万册[1]。"], (spam,))
+    ans = a.ask("市图书馆新馆本周开放吗?")
+    assert "广告" not in ans.text and "如何" not in ans.text
+
+
+# ---------------------------------------------------------------- the real model (marker `model`)
+
+
+@pytest.mark.model
+@pytest.mark.timeout(600)
+def test_the_real_model_never_gives_the_lead_of_another_drama(model_dir, tmp_path):
+    home = tmp_path / "home"
+    _link_model(home, model_dir)
+    settings = Settings.from_env({}, home=home, top_k=3, top_k_single=3, snippet_chars=200)
+    trap = Passage(
+        "t-0",
+        "n5.txt",
+        "周末荧屏",
+        "王建国是电视剧《春江》的主演,该剧收视领先。电视剧《秋山》同日开播,剧中主角由李卫东饰演。",
+        article_id="t",
+    )
+    a = Answerer(settings, FakeRetriever([trap, OTHER]), runtime.get_model(settings))
+    for question in (WHO, "电视剧《秋山》的主演是谁?"):
+        ans = a.ask(question)
+        assert "王建国" not in strip_markers(ans.text)
+        assert ans.abstained or "李卫东" in ans.text
