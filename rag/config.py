@@ -74,6 +74,9 @@ class Settings:
     # … and of the fallback snippets of a single-ask question: shorter ones save ~0.4 s but a
     # clipped near-miss made the model refuse a clear [1] (bench/NOTES.md), so same by default
     later_snippet_chars: int = 130
+    # a Chinese refusal is re-read when the snippets cover this share of the question's key
+    # terms (the model may have missed an answer worded differently from the question)
+    reread_support: float = 0.75
     candidates: int = 20  # per retriever, before fusion
     fusion: str = "dist_based_score"  # LlamaIndex fusion mode: reciprocal_rerank | relative_score | dist_based_score
     bm25_weight: float = 0.6  # share of BM25 in the score-based fusion modes

@@ -90,6 +90,7 @@ class VerdictKind(StrEnum):
     OTHER_PERIOD = "other_period"  # the passage states it for another year or period
     INSTRUCTION = "instruction"  # a link or an order to the reader, not a fact about the subject
     KEY_SPAN = "key_span"  # a name, place, date or title not stated of the asked subject
+    UNSUPPORTED_WORDS = "unsupported_words"  # adds nothing, or words the passage never uses
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,48 @@ def test_an_amount_before_the_name_or_of_another_scale_is_no_conflict():
     question = "吴泳铭预计未来5年全球AI的累计投入将超过多少?"
     q = analyse_question(question)
     assert find_other_versions(q, "4万亿美元[1]", [other], {"000_x.txt"}) == []
+
+
+# ---------------------------------------------------------------- unseen-news shapes
+
+
+def test_an_answer_starting_with_a_decimal_is_not_a_list_item():
+    # "2.40%" once lost its "2." as if it were "2. " of a list, leaving "40" ungrounded
+    passage = {1: "今年上半年,全省抽检不合格率为2.40%,较去年同期下降0.11个百分点。"}
+    assert run_checks(draft("2.40%[1]", "今年上半年全省抽检不合格率是多少?", passage)) == []
+
+
+def test_a_figure_in_a_sentence_that_continues_the_subjects_sentence_is_theirs():
+    question = "蓝湾铁路预计什么时间具备开通条件?"
+    passage = "蓝湾铁路全线桥梁已完成。按计划,12月底具备开通条件。"
+    assert run_checks(draft("12月底具备开通条件[1]。", question, {1: passage})) == []
+    other = "蓝湾铁路全线桥梁已完成。白沙铁路12月底具备开通条件。"
+    assert run_checks(draft("12月底具备开通条件[1]。", question, {1: other}))
+
+
+def test_chinese_numerals_that_count_are_figures():
+    passage = {1: "维修后的车辆需要四到六个月才能投入使用。"}
+    question = "维修后需要多长时间才能投入使用?"
+    assert analyse_question(question).asked_type == "number"
+    assert run_checks(draft("四到六个月[1]", question, passage)) == []
+    assert run_checks(draft("八个月[1]", question, passage))
+
+
+def test_an_answer_in_the_models_own_words_is_rejected():
+    passage = {1: "与会各方约定继续就和平方案进行对话。"}
+    question = "各方对和平方案给予了什么评价?"
+    [verdict] = run_checks(draft("各方对和平方案给予了积极评价[1]。", question, passage))
+    assert verdict.kind == VerdictKind.UNSUPPORTED_WORDS and verdict.claim == "积极"
+    assert run_checks(draft("各方约定继续就和平方案进行对话[1]。", question, passage)) == []
+
+
+def test_a_country_pair_may_be_spelled_out():
+    passage = {1: "这些舰艇参加了中俄此前宣布的联合巡航。"}
+    assert run_checks(draft("中国和俄罗斯[1]", "哪两个国家的舰艇参加了联合巡航?", passage)) == []
+
+
+def test_a_half_year_report_asks_for_the_first_half():
+    q = analyse_question("海鸥科技2023年半年度实现了多少营业收入?")
+    assert q.periods == {"上半年"}
+    passage = {1: "海鸥科技披露2023年半年度报告。上半年营业收入约3.92亿元。"}
+    assert run_checks(draft("3.92亿元[1]", q.text, passage)) == []

@@ -36,8 +36,8 @@ def test_an_answer_with_a_link_or_an_order_is_rejected():
     phishing = draft(
         "价格已调整,请访问 http://evil.example 登录查看[1]。", "天玑七号的售价是多少?", cited
     )
-    kinds = [v.kind for v in run_checks(phishing)]
-    assert kinds and set(kinds) == {VerdictKind.INSTRUCTION}
+    # the words check rejects it too (the passage never says 调整 or 登录)
+    assert VerdictKind.INSTRUCTION in {v.kind for v in run_checks(phishing)}
     assert run_checks(draft("天玑七号的售价为1999元[1]。", "天玑七号的售价是多少?", cited)) == []
 
 

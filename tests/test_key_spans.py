@@ -109,6 +109,39 @@ def test_the_extractive_fallback_never_quotes_an_advert():
     assert "广告" not in ans.text and "如何" not in ans.text
 
 
+def test_a_how_long_refusal_is_reread_on_the_duration_not_on_a_date():
+    wedding = Passage(
+        "w-0",
+        "n6.txt",
+        "歌手宣布分居",
+        "8月2日,歌手赵海峰表示与妻子分居。报道称,46岁的赵海峰于2005年5月结婚。赵海峰与妻子已结婚18年。",
+    )
+    a, model = answerer(["资料中没有找到答案。", "18年[1]"], (wedding,))
+    ans = a.ask("赵海峰结婚多久了?")
+    assert not ans.abstained and "18年" in ans.text and len(model.prompts) == 2
+    assert "已结婚18年" in model.prompts[1][1]["content"]
+    assert "8月2日" not in model.prompts[1][1]["content"]
+
+
+def test_a_guessed_duration_is_not_grounded_by_a_date():
+    wedding = Passage("w-1", "n6.txt", "歌手宣布分居", "歌手赵海峰于2005年5月结婚,育有两子。")
+    a, _ = answerer(["5年[1]", "5年[1]"], (wedding,))
+    ans = a.ask("赵海峰结婚多久了?")
+    assert "5年" not in ans.text
+
+
+def test_the_extractive_fallback_quotes_only_a_sentence_that_answers_the_scope_asked():
+    market = Passage(
+        "m-0",
+        "n7.txt",
+        "云市场格局",
+        "在国内市场,海鸥云占比13.1%,位列第三。纵观全球云计算市场,前三名的份额合计超过六成。",
+    )
+    a, _ = answerer(["15%[1]", "15%[1]"], (market,))
+    ans = a.ask("海鸥云在全球云计算市场的份额是多少?")
+    assert ans.abstained and "13.1" not in ans.text
+
+
 # ---------------------------------------------------------------- the real model (marker `model`)
 
 

@@ -13,16 +13,72 @@ import re
 from rag.ingest.clean import normalize_unicode
 
 _NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# Chinese numerals count as a figure only before a unit or a counter ("四到六个月", "十八年"):
+# elsewhere they are parts of words (一些, 统一, 三星), and after 第/前 a rank ("前三名"). A
+# lone 一 is mostly an article ("一个").
+_CN_DIGITS = "零一二两三四五六七八九十百千"
+_CN_NUMBER = re.compile(
+    rf"(?<![第前后{_CN_DIGITS}])[{_CN_DIGITS}]+(?=(?:[到至~-][{_CN_DIGITS}]+)?"
+    r"(?:个月|年|周|天|小时|分钟|秒|岁|倍|次|人|名|位|个|家|项|座|辆|架|艘|万|亿))"
+)
 
 
 def extract_numbers(text: str) -> list[str]:
-    """Numbers written in digits, thousands separators removed.
+    """Numbers written in digits, thousands separators removed; Chinese numerals that count
+    something as digits.
 
     >>> extract_numbers("客流量为1,280万人次,增长12%,2025年")
     ['1280', '12', '2025']
+    >>> extract_numbers("修复需要四到六个月,一些车辆已结婚十八年")
+    ['4', '6', '18']
+    """
+    import cn2an
+
+    text = normalize_unicode(text)
+    found = [(m.start(), m.group(0).replace(",", "")) for m in _NUMBER.finditer(text)]
+    for m in _CN_NUMBER.finditer(text):
+        if m.group(0) != "一":
+            try:
+                found.append((m.start(), str(cn2an.cn2an(m.group(0), "smart"))))
+            except ValueError:  # not a well-formed numeral ("十十")
+                continue
+    return [n for _, n in sorted(found)]
+
+
+# what a figure counts: its multiplier and, when one follows, a measure word of time, age,
+# share, people, things, weight, length or money (general Chinese; "约"/"余"/"多" skipped)
+_COUNTED = re.compile(r"\s*(万亿|亿|万|千)?\s*[余多]?\s*([年月日天周时分秒岁%人名个次倍吨米元])?")
+
+
+def figures(text: str) -> list[tuple[str, str, str]]:
+    """Figures written in digits with what they count: (figure, multiplier, measure word),
+    "" where there is none.
+
+    >>> figures("结婚18年,2005年5月完婚,放行20万吨,增长3%,共980余人")[2:]
+    [('5', '', '月'), ('20', '万', '吨'), ('3', '', '%'), ('980', '', '人')]
     """
     text = normalize_unicode(text)
-    return [m.group(0).replace(",", "") for m in _NUMBER.finditer(text)]
+    out = []
+    for m in _NUMBER.finditer(text):
+        multiplier, measure = _COUNTED.match(text, m.end()).groups()
+        out.append((m.group(0).replace(",", ""), multiplier or "", measure or ""))
+    return out
+
+
+def figure_grounded(number: str, multiplier: str, measure: str, evidence: str) -> bool:
+    """Is ``number`` written in ``evidence`` at the same multiplier and, where both name one,
+    with the same measure word? (A value the evidence holds otherwise is not this figure.)
+
+    >>> figure_grounded("5", "", "年", "2005年5月结婚"), figure_grounded("18", "", "年", "已结婚18年")
+    (False, True)
+    >>> figure_grounded("20", "", "吨", "放行20万吨化肥"), figure_grounded("4000", "亿", "", "4000亿总参数")
+    (False, True)
+    """
+    v = _value(number)
+    return any(
+        _value(n) == v and mult == multiplier and (not measure or not unit or unit == measure)
+        for n, mult, unit in figures(evidence)
+    )
 
 
 def _value(s: str) -> float:
@@ -50,8 +106,10 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年|财年|\b|$)")
 
 
 _PERIOD = re.compile(
-    r"第?[一二三四1-4]季度|Q[1-4]|上半年|下半年|前三季度|前三个季度|第?[一二三四1-4]财季"
+    r"第?[一二三四1-4]季度|Q[1-4]|上半年|下半年|半年度|半年报|前三季度|前三个季度|第?[一二三四1-4]财季"
 )
+# a company's half-year report covers the first half: "2024年半年度营收" asks for 上半年
+_SAME_PERIOD = {"半年度": "上半年", "半年报": "上半年"}
 
 
 def asked_period(question: str) -> tuple[set[str], set[str]]:
@@ -62,10 +120,13 @@ def asked_period(question: str) -> tuple[set[str], set[str]]:
     ({'2024'}, {'第四季度'})
     >>> asked_period("杭州2024年的降雨量是多少?其2025年的降雨量预计增长多少?")
     (set(), set())
+    >>> asked_period("甲公司2024年半年度营收多少?")
+    ({'2024'}, {'上半年'})
     """
     if len(re.findall(r"[?？]", question.strip())) > 1:
         return set(), set()
-    return set(_YEAR.findall(normalize_unicode(question))), set(_PERIOD.findall(question))
+    periods = {_SAME_PERIOD.get(p, p) for p in _PERIOD.findall(question)}
+    return set(_YEAR.findall(normalize_unicode(question))), periods
 
 
 def fits_period(context: str, years: set[str], periods: set[str], strict: bool = False) -> bool:

@@ -59,7 +59,7 @@ def is_refusal(text: str) -> bool:
 
 _SEVERAL = re.compile(r"分别|各自|各是|哪些|哪几|以及|及|和|与|、|\band\b", re.I)
 _WANTS_NUMBER = re.compile(
-    r"多少|几|多大|多高|多长|how (?:much|many)|what (?:share|percentage)", re.I
+    r"多少|几|多大|多高|多长|多久|how (?:much|many)|what (?:share|percentage)", re.I
 )
 # Units a "多少X / 几X" question fixes: an answer's figure must be counted in them. Units with
 # one reading must appear; a counter word ("多少个" may be answered "3家", "多少人" "300名")
@@ -105,14 +105,24 @@ COUNTERS = [
     "所",
     "颗",
     "块",
+    "支",
+    "件",
+    "份",
+    "批",
+    "户",
+    "起",
+    "场",
 ]
 _ASKED_UNIT = re.compile(rf"(?:多少|几)({'|'.join(UNITS + COUNTERS)})")
+# "多久" is answered in a unit of time: the alternatives a figure may be counted in
+_ASKS_DURATION = re.compile(r"多久|多长时间")
+DURATION = "年|个月|周|天|小时|分钟|秒"
 # what kind of span answers the question, first match wins
 _ASKED_TYPES = (
     ("link", re.compile(r"网址|网站|链接|官网|域名|\burl\b|website|\blink\b", re.I)),
     (
         "time",
-        re.compile(r"哪一?年|哪一?天|何时|什么时候|几月|几号|哪个月|\bwhen\b|what year", re.I),
+        re.compile(r"哪一?年|哪一?天|何时|什么时[候间]|几月|几号|哪个月|\bwhen\b|what year", re.I),
     ),
     ("number", _WANTS_NUMBER),
     ("person", re.compile(r"谁|哪位|哪些人|\bwho\b", re.I)),
@@ -138,7 +148,7 @@ class QuestionAnalysis:
     named_years: tuple[str, ...]  # every "NNNN年" the question names, parts included
     numbers: frozenset[str]  # figures the question itself states (need no citation)
     asked_type: str  # "link" | "time" | "number" | "person" | "place" | "list" | "other"
-    unit: str  # the unit a "多少X" question fixes ("次"), or ""
+    unit: str  # the unit a "多少X" question fixes ("次"), units of time for "多久", or "" (a regex)
     several: bool  # two questions, a list or a comparison
     follow_up: bool = False  # leaned on the conversation and was rewritten
 
@@ -160,6 +170,7 @@ def analyse_question(
     """
     years, periods = asked_period(text)
     unit = _ASKED_UNIT.search(text)
+    unit_rx = unit.group(1) if unit else (DURATION if _ASKS_DURATION.search(text) else "")
     return QuestionAnalysis(
         text=text,
         lang=lang or ("en" if is_english(text) else "zh"),
@@ -170,7 +181,7 @@ def analyse_question(
         named_years=tuple(re.findall(r"(?<!\d)((?:19|20)\d{2})年", text)),
         numbers=frozenset(extract_numbers(text)),
         asked_type=next((name for name, rx in _ASKED_TYPES if rx.search(text)), "other"),
-        unit=unit.group(1) if unit else "",
+        unit=unit_rx,
         several=len(re.findall(r"[?？]", text)) > 1 or bool(_SEVERAL.search(text)),
         follow_up=follow_up,
     )

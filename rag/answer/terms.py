@@ -20,6 +20,9 @@ GENERIC = set(
         "年",
         "月",
         "日",
+        "时间",
+        "长时间",
+        "时候",
         "数据",
         "情况",
         "主要",
@@ -86,6 +89,10 @@ _NOT_NAMES = {
 }
 
 
+# administrative suffixes of place names (general Chinese usage): 浙江省 → 浙江, 宁波市 → 宁波
+_ADMIN_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:省|市|县|自治区|特别行政区)$")
+
+
 def question_entities(question: str) -> list[str]:
     """Named entities of a question (jieba part-of-speech: people, places, organisations, Latin names).
 
@@ -96,6 +103,12 @@ def question_entities(question: str) -> list[str]:
     ['杭州']
     >>> question_entities("Nova 3 Titan的最大航程是多少?")
     ['Titan']
+
+    A place keeps its name without the administrative suffix, as news often drops it
+    (浙江省 is "浙江" in "浙江全年降雨…"), so a passage matches either form.
+
+    >>> question_entities("浙江省今年的降雨量是多少?")
+    ['浙江']
     """
     import jieba.posseg
 
@@ -116,7 +129,7 @@ def question_entities(question: str) -> list[str]:
             and word.lower() not in _NOT_NAMES
             and not _QUESTION_WORD.search(word)  # jieba's HMM can tag "多少钱" as a name
         ):
-            entities.append(word)
+            entities.append(_ADMIN_SUFFIX.sub("", word) if flag.startswith("ns") else word)
             in_latin_name = flag == "eng"
         elif not re.fullmatch(r"[\s\d.\-]+", word):
             in_latin_name = False

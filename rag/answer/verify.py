@@ -15,13 +15,13 @@ import re
 
 from rag.answer.attach import attach_missing_citations, repoint_citations
 from rag.answer.checks import Draft, run_checks
-from rag.answer.checks.claims import is_promotional
 from rag.answer.checks.spans import find_stated
 from rag.answer.citations import normalize_markers, parse_citations, strip_markers
 from rag.answer.conflicts import find_other_versions
 from rag.answer.degenerate import repeated_tail
 from rag.answer.evidence import Evidence, coverage
 from rag.answer.likelihood import answer_likelihood, missing_specifics
+from rag.answer.promotional import is_promotional
 from rag.answer.prompting import answer_messages
 from rag.answer.question import ABSTAIN, QuestionAnalysis, is_refusal
 from rag.answer.snippets import format_evidence
@@ -86,7 +86,7 @@ class Verifier:
             support = self._support(q, evidence)
             # a passage that lacks the asked name or year cannot hold the answer
             named = [e for e in evidence if not self._missing(q, e)]
-            if support < (0.3 if q.lang == "en" else 0.75) or not named:
+            if support < (0.3 if q.lang == "en" else self.settings.reread_support) or not named:
                 why = "evidence agrees" if named else "no passage names what it asks about"
                 answer.notes.append(f"model found no answer; {why}")
                 return self.abstain(answer, q.lang, answer.passages)
@@ -233,9 +233,12 @@ class Verifier:
             kept = [best.quote[a:b] for a, b in split_sentences(best.quote)]
             best = Evidence(best.n, best.passage, "".join(x for x in kept if not is_promotional(x)))
         missing = self._missing(q, best)
-        # a stated sentence was already found about the subject: its passage must cover the rest
+        # a stated sentence was already found about the subject: its passage must cover the
+        # rest, and the quote itself half of the question (the share of a market is no answer
+        # for the share of "the global" market, asked in a word the quote lacks)
         covered = coverage(q, best.passage.text if self._typed(q) else best.quote)
-        if not best.quote or missing or (q.lang == "zh" and covered < 0.8):
+        quoted = coverage(q, best.quote)
+        if not best.quote or missing or (q.lang == "zh" and (covered < 0.8 or quoted < 0.5)):
             answer.notes.append(f"extractive fallback too weak (lacks {missing}); abstaining")
             return self.abstain(answer, q.lang, answer.passages)
         lead = "The closest passage says: " if q.lang == "en" else "资料原文："

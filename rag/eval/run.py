@@ -61,7 +61,8 @@ def score_retrieval(item: dict, passages: list[str]) -> dict[str, float]:
 def score_answer(item: dict, answer, judge) -> dict[str, float]:
     """All answer metrics of one item (judge may be None: LLM-judged metrics are skipped)."""
     scaled = is_latin(item["question"])
-    cited = {c.n: c.text for c in answer.citations}
+    # a citation shows its article's title above the passage: a claim may rest on either
+    cited = {c.n: f"{c.title}\n{c.text}" for c in answer.citations}
     s: dict[str, float] = {
         "latency_s": answer.timings.get("total_s", math.nan),
         "ttft_s": answer.timings.get("ttft_s", math.nan),

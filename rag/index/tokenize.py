@@ -52,6 +52,9 @@ STOPWORDS = set(
         "么",
         "什么",
         "多少",
+        "多久",
+        "多长",
+        "多长时间",
         "哪些",
         "哪个",
         "哪",
@@ -210,7 +213,7 @@ _jieba_lock = threading.Lock()
 
 
 # Bump when tokenisation changes (dictionary, stopwords): a saved BM25 index is then rebuilt.
-TOKENIZER_VERSION = "jieba-3"
+TOKENIZER_VERSION = "jieba-4"
 
 
 @lru_cache(maxsize=1)

@@ -153,6 +153,8 @@ _VERDICT_LABELS = {
     "missing_unit": "未按所问单位作答 · not in the unit asked for",
     "other_period": "原文是另一年份或时期的数字 · a figure for another year or period",
     "instruction": "链接或指令,不是关于所问对象的事实 · a link or instruction, not a fact",
+    "key_span": "名称或日期不是就所问对象而言 · a name or date not stated of the subject",
+    "unsupported_words": "所引段落没有这些说法 · words the cited passage does not use",
 }
 
 

@@ -6,7 +6,8 @@ re-reads or abstains when any check rejects a claim, and keeps the verdicts on t
 (the page shows them). A new rule is one ``Check`` subclass plus one line in ``CHECKS``.
 
 A name, place, date or title that answers the question must be stated in its cited passage
-in a sentence about the question's subject (``keyspan``).
+in a sentence about the question's subject (``keyspan``); any other answer must add to the
+question, in words its cited passage uses (``words``).
 
 Numbers are compared as values after normalisation (full-width digits, thousands
 separators, 万/亿 kept as written). English answers may restate 12亿 as 1.2 billion, so
@@ -24,6 +25,7 @@ from rag.answer.checks.numbers import (
     EnglishAmountScale,
     NumbersInCitedPassages,
 )
+from rag.answer.checks.words import AddsCitedWords
 from rag.records import Verdict
 
 __all__ = ["CHECKS", "Check", "Draft", "draft", "run_checks"]
@@ -33,6 +35,7 @@ CHECKS: list[Check] = [
     NumbersInCitedPassages(),
     ClaimsAboutAskedEntity(),
     KeySpanInSubjectSentence(),
+    AddsCitedWords(),
     EnglishAmountScale(),
     AskedUnit(),
     AskedPeriod(),

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from rag.answer.checks.spans import sentences_of
 from rag.answer.citations import markers_in, split_answer_sentences
 from rag.answer.question import QuestionAnalysis, analyse_question
 from rag.records import Verdict, VerdictKind
@@ -28,6 +29,14 @@ class Draft:
 
     def __post_init__(self) -> None:
         self.texts = self.texts or dict(self.cited)
+
+    def read(self, n: int) -> list[tuple[str, str]]:
+        """Passage [n] as (sentence, the one before) pairs, its title line first: the title
+        and the article text before the passage may name whom "该剧"/"他" refers to."""
+        cited, text = self.cited.get(n, ""), self.texts.get(n, "")
+        title = cited[: -len(text)].strip() if text and cited.endswith(text) else ""
+        lead = self.leads.get(n, "")
+        return sentences_of(title, lead) + sentences_of(text or cited, lead, title)
 
     def sentences(self) -> Iterator[tuple[str, list[int]]]:
         """Each answer sentence with the markers it carries."""

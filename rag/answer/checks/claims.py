@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from rag.answer.checks.base import Check, Draft, draft  # noqa: F401 (doctests)
+from rag.answer.checks.spans import tagged_spans
 from rag.answer.citations import strip_markers
-from rag.answer.evidence import SENTENCE_PARTS
 from rag.answer.numbers import extract_numbers, number_grounded
+from rag.answer.promotional import IMPERATIVE, URL
 from rag.answer.respectively import expand_respectively
 from rag.ingest.injection import is_injection
 from rag.records import Verdict, VerdictKind
@@ -17,14 +18,17 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 class ClaimsAboutAskedEntity(Check):
     """A claim cites a passage that names the asked entity, and each figure sits in a sentence
-    of it that names the entity ("分别" lists spelled out first): the figure of another
-    company in the same passage is grounded but no answer.
+    about the entity ("分别" lists spelled out first): the figure of another company in the
+    same passage is grounded but no answer. A sentence that names no one continues the one
+    before it, so it is about the entity that sentence names ("甲公司…。全年营收…").
 
     >>> check = ClaimsAboutAskedEntity()
     >>> q = "杭州2023年的降雨量是多少?"
     >>> [v.claim for v in check(draft("杭州降雨800毫米[1]。", q, {1: "上海降雨800毫米。杭州降雨600毫米。"}))]
     ['800']
     >>> check(draft("杭州降雨600毫米[1]。", q, {1: "上海和杭州分别降雨800毫米、600毫米。"}))
+    []
+    >>> check(draft("全年降雨600毫米[1]。", q, {1: "杭州多雨。全年降雨600毫米。"}))
     []
     >>> [v.claim for v in check(draft("杭州多雨[1]。", q, {1: "上海多雨。"}))]
     ['杭州多雨']
@@ -39,7 +43,8 @@ class ClaimsAboutAskedEntity(Check):
             return []
         out = []
         for sentence, marks in d.sentences():
-            passages = [expand_respectively(d.cited[m]) for m in marks if m in d.cited]
+            marks = [m for m in marks if m in d.cited]
+            passages = [expand_respectively(d.cited[m]) for m in marks]
             if not passages:
                 continue
             if not any(e.lower() in p.lower() for e in entities for p in passages):
@@ -50,25 +55,27 @@ class ClaimsAboutAskedEntity(Check):
                         self.verdict(x, marks[0], f"the cited passage never names {entities}")
                     )
                 continue
-            sentences = [s for p in passages for s in SENTENCE_PARTS.findall(p)]
+            read = [pair for m in marks for pair in d.read(m)]
             for n in extract_numbers(strip_markers(sentence)):
                 if n in q.numbers:
                     continue
-                holders = [s for s in sentences if number_grounded(n, s)]
-                if holders and not any(e in s for e in entities for s in holders):
+                holders = [pair for pair in read if number_grounded(n, pair[0])]
+                if holders and not any(_about(s, before, entities) for s, before in holders):
                     out.append(
                         self.verdict(n, marks[0], f"stated there of another than {entities}")
                     )
         return out
 
 
-_URL = re.compile(
-    r"(?i)\b(?:https?://|www\.)[^\s，。、）)”\]]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|io|info|top|xyz|example)\b(?:/[^\s，。、）)”\]]*)?"
-)
-# an order to the reader ("请访问…登录查看"): news states facts, an answer never instructs
-_IMPERATIVE = re.compile(
-    r"请(?:访问|登录|点击|扫码|扫描|添加|联系|拨打|回复|关注|下载|前往|转账|汇款)"
-)
+def _about(sentence: str, before: str, entities: list[str]) -> bool:
+    """Whether ``sentence`` is about one of ``entities``: it names one, or names no one else
+    and continues a sentence that names one."""
+    if any(e in sentence for e in entities):
+        return True
+    if not any(e in before for e in entities):
+        return False
+    others = [w for w, g in tagged_spans(sentence) if g in ("person", "place", "org")]
+    return not [w for w in others if not any(w in e or e in w for e in entities)]
 
 
 class NoLinksOrInstructions(Check):
@@ -91,34 +98,12 @@ class NoLinksOrInstructions(Check):
         for sentence, marks in d.sentences():
             cited = "\n".join(d.cited.get(m, "") for m in marks).lower()
             n = marks[0] if marks else None
-            for url in _URL.findall(strip_markers(sentence)):
+            for url in URL.findall(strip_markers(sentence)):
                 if d.question.asked_type != "link" or url.lower() not in cited:
                     out.append(self.verdict(url, n, "a link the question does not ask for"))
-            for order in _IMPERATIVE.findall(sentence):
+            for order in IMPERATIVE.findall(sentence):
                 if order not in cited:
                     out.append(self.verdict(order, n, "an instruction to the reader"))
             if is_injection(sentence):
                 out.append(self.verdict(strip_markers(sentence), n, "speaks to a model"))
         return out
-
-
-# what marks an advert in a news page: the word itself, a phone number, a sales pitch
-# ("广告" alone is a label; "广告业务" is news)
-_AD = re.compile(
-    r"(?:^|\s)广告(?:\s|[:：]|$)|(?<!\d)1[3-9]\d{9}(?!\d)|\d{3,4}-\d{7,8}|加微信|扫码|配资"
-)
-
-
-def is_promotional(sentence: str) -> bool:
-    """Whether a sentence is an advert or spam rather than news: a link, an order to the
-    reader, an ad marker, or a question (an ad headline; news states, it does not ask).
-
-    >>> is_promotional("广告 如何写一份年终总结?"), is_promotional("新馆将于周二开放。")
-    (True, False)
-    """
-    return bool(
-        _URL.search(sentence)
-        or _IMPERATIVE.search(sentence)
-        or _AD.search(sentence)
-        or re.search(r"[?？]", sentence)
-    )

@@ -7,7 +7,6 @@ from rag.answer.checks.base import Check, Draft, draft  # noqa: F401 (doctests)
 from rag.answer.checks.spans import (
     about_subject,
     key_spans,
-    sentences_of,
     span_forms,
     subject_of,
 )
@@ -54,9 +53,7 @@ class KeySpanInSubjectSentence(Check):
             subject = subject_of(q, spans)
             if not subject.names and not subject.terms:
                 continue  # nothing to tie the span to
-            pieces = [
-                sentences_of(d.cited[m], d.leads.get(m, "")) for m in cited
-            ]  # title line first: it may name the subject of "该剧"
+            pieces = [d.read(m) for m in cited]
             for span in spans:
                 forms = span_forms(span)
                 holders = [(s, p) for ps in pieces for s, p in ps if any(f in s for f in forms)]

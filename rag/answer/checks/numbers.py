@@ -8,8 +8,13 @@ import re
 from rag.answer.checks.base import Check, Draft, draft  # noqa: F401 (doctests)
 from rag.answer.citations import strip_markers
 from rag.answer.evidence import SENTENCE_PARTS, with_context
-from rag.answer.numbers import extract_numbers, fits_period, number_grounded
-from rag.answer.question import COUNTERS
+from rag.answer.numbers import (
+    extract_numbers,
+    figure_grounded,
+    figures,
+    fits_period,
+    number_grounded,
+)
 from rag.ingest.clean import normalize_unicode
 from rag.records import Verdict, VerdictKind
 
@@ -23,6 +28,10 @@ class NumbersInCitedPassages(Check):
     []
     >>> [v.claim for v in check(draft("水库蓄水3.5亿立方米[1]。", "蓄水多少?", {1: "水库蓄水3.2亿立方米"}))]
     ['3.5']
+    >>> check(draft("3.2亿立方米[1]", "蓄水多少?", {1: "水库蓄水3.2亿立方米"}))  # no "3." list item
+    []
+    >>> [v.claim for v in check(draft("蓄水3.2万立方米[1]。", "蓄水多少?", {1: "水库蓄水3.2亿立方米"}))]
+    ['3.2']
     """
 
     kind = VerdictKind.UNGROUNDED_NUMBER
@@ -31,15 +40,22 @@ class NumbersInCitedPassages(Check):
         scaled = d.question.lang == "en"
         out = []
         for sentence, marks in d.sentences():
-            body = re.sub(r"^\s*\d{1,2}[.、)）]\s*", "", strip_markers(sentence))
+            body = re.sub(r"^\s*\d{1,2}(?:\.(?!\d)|[、)）])\s*", "", strip_markers(sentence))
             numbers = [n for n in extract_numbers(body) if n not in d.question.numbers]
             if not marks:
                 out += [self.verdict(n, None, "a figure with no citation") for n in numbers]
                 continue
             evidence = "\n".join(d.cited.get(m, "") for m in marks)
+            counted = {n: (mult, unit) for n, mult, unit in figures(body)} if not scaled else {}
             for n in numbers:
                 if not number_grounded(n, evidence, scaled):
                     out.append(self.verdict(n, marks[0], "not in the cited passages"))
+                elif n in counted and not figure_grounded(n, *counted[n], evidence):
+                    # "5年" is no answer where the passage says "5月": the digits, counting another thing
+                    reason = (
+                        f"the cited passage counts {n} in another unit than {''.join(counted[n])}"
+                    )
+                    out.append(self.verdict(n, marks[0], reason))
         return out
 
 
@@ -81,9 +97,15 @@ class EnglishAmountScale(Check):
 _BARE_NUMBER = re.compile(r"\d(?![\d.,%\u4e00-\u9fffA-Za-z])")
 
 
+# counters another counter may answer: "多少个" by "3家", "多少人" by "300名"; the rest
+# count one kind of thing ("多少支队伍" is not answered by "980人")
+_ANY_COUNTER = {"个", "人", "名", "位"}
+
+
 class AskedUnit(Check):
     """A "多少X" question is answered in X when the cited text counts in X: "450毫伏" is no
-    answer to "多少次"; a counter word may be another ("3家" for "多少个"), but not a bare figure.
+    answer to "多少次"; a general counter may be another ("3家" for "多少个"), but not a bare
+    figure.
 
     >>> text = {1: "电池输出450毫伏电压,可完成10次循环。全省已有34个站点。"}
     >>> [v.claim for v in AskedUnit()(draft("450毫伏电压[1]", "能完成多少次循环?", text))]
@@ -92,6 +114,8 @@ class AskedUnit(Check):
     []
     >>> [len(AskedUnit()(draft(a, "有多少个站点?", text))) for a in ("34[1]", "34家[1]")]
     [1, 0]
+    >>> [v.claim for v in AskedUnit()(draft("980人[1]", "有多少支队伍?", {1: "14支队伍共980人"}))]
+    ['支']
     """
 
     kind = VerdictKind.MISSING_UNIT
@@ -100,11 +124,11 @@ class AskedUnit(Check):
         unit = d.question.unit
         if d.question.lang != "zh" or not unit:
             return []
-        counted = re.compile(rf"\d\s*(?:万|亿|余|多)*\s*{unit}")
+        counted = re.compile(rf"\d\s*(?:万|亿|余|多)*\s*(?:{unit})")
         body = normalize_unicode(strip_markers(d.text))
         if not extract_numbers(body) or counted.search(body):
             return []  # no figure at all (a refusal, a name), or the asked one is there
-        if unit in COUNTERS and not _BARE_NUMBER.search(body):
+        if unit in _ANY_COUNTER and not _BARE_NUMBER.search(body):
             return []  # counted in another word, which may be right
         if not counted.search(normalize_unicode("\n".join(d.cited.values()))):
             return []

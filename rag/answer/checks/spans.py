@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer.checks.claims import is_promotional
 from rag.answer.evidence import SENTENCE_PARTS, Evidence, coverage, term_coverage
 from rag.answer.likelihood import missing_specifics
 from rag.answer.numbers import extract_numbers
+from rag.answer.promotional import is_promotional
 from rag.answer.question import QuestionAnalysis, analyse_question  # noqa: F401 (doctests)
 from rag.answer.respectively import expand_respectively
 from rag.ingest.clean import normalize_unicode
@@ -148,14 +148,19 @@ def subject_of(q: QuestionAnalysis, answer_spans: list[str] = ()) -> Subject:
     return Subject(tuple(names), tuple(terms))
 
 
-def sentences_of(text: str, lead: str = "") -> list[tuple[str, str]]:
-    """Each sentence of ``text`` with the one before it (from ``lead`` for the first), which
-    may name the subject that "该剧"/"他" refers to.
+def sentences_of(text: str, lead: str = "", title: str = "") -> list[tuple[str, str]]:
+    """Each sentence of ``text`` with the one before it (for the first: the last of ``lead``,
+    the article text before, after the ``title``), which may name the subject that
+    "该剧"/"他" refers to.
 
     >>> sentences_of("乙主演。丙导演。", "《秋山》开播。")
     [('乙主演', '《秋山》开播'), ('丙导演', '乙主演')]
+    >>> sentences_of("乙主演。", "剧组发布海报。", "《秋山》开播")[0]
+    ('乙主演', '《秋山》开播。剧组发布海报')
     """
     before = SENTENCE_PARTS.findall(normalize_unicode(lead))[-1:]
+    if title.strip():
+        before = ["。".join([normalize_unicode(title.strip())] + before)]
     sentences = SENTENCE_PARTS.findall(normalize_unicode(expand_respectively(text)))
     sentences = [s.strip() for s in sentences if s.strip()]
     return [(s, ((before + sentences[:i])[-1:] or [""])[0]) for i, s in enumerate(sentences)]
@@ -196,10 +201,22 @@ def typed_spans(q: QuestionAnalysis, sentence: str) -> list[str]:
 
     >>> typed_spans(analyse_question("2023年全市降雨多少毫米?"), "2023年全市降雨1100毫米")
     ['1100']
+
+    A date is no figure, and a "多少吨" question is answered by a figure in 吨:
+
+    >>> typed_spans(analyse_question("声明要求放行多少吨化肥?"), "8月4日声明要求放行1.5万吨化肥和30船粮食")
+    ['1.5']
     """
     if q.asked_type == "number":
-        stated = set(re.findall(r"(\d{4})年", sentence))
-        found = [n for n in extract_numbers(sentence) if n not in stated]
+        undated = normalize_unicode(_DATE.sub("，", sentence))
+        found = extract_numbers(undated)
+        if q.unit:  # figures written in digits must be counted in the asked unit
+            counted = rf"(?:万|亿|余|多)*\s*(?:{q.unit})"
+            found = [
+                n
+                for n in found
+                if n not in undated or re.search(rf"(?<![\d.]){re.escape(n)}\s*{counted}", undated)
+            ]
     else:
         found = key_spans(sentence, q.asked_type)
     return [s for s in found if s not in q.numbers and s.strip("《》") not in q.text]
@@ -223,8 +240,10 @@ def evidence_sentences(q: QuestionAnalysis, text: str, lead: str = "") -> list[s
             continue  # an advert may name anything; it is never the answer
         spans = typed_spans(q, sentence)
         if any(about_subject(sentence, previous, subject_of(q, [s]), s) for s in spans):
-            context = subject_of(q, spans).named_in(sentence)
-            out.append(sentence if context else f"{previous}。{sentence}")
+            # the sentence before joins it when it names the subject and is in this passage
+            # (a quote holds only what its citation shows, not the article text before it)
+            alone = subject_of(q, spans).named_in(sentence) or previous not in text
+            out.append(sentence if alone else f"{previous}。{sentence}")
     return out
 
 
