@@ -76,7 +76,7 @@ class Settings:
     later_snippet_chars: int = 130
     # a Chinese refusal is re-read when the snippets cover this share of the question's key
     # terms (the model may have missed an answer worded differently from the question)
-    reread_support: float = 0.75
+    reread_support: float = 0.5
     candidates: int = 20  # per retriever, before fusion
     fusion: str = "dist_based_score"  # LlamaIndex fusion mode: reciprocal_rerank | relative_score | dist_based_score
     bm25_weight: float = 0.6  # share of BM25 in the score-based fusion modes

@@ -209,14 +209,10 @@ def typed_spans(q: QuestionAnalysis, sentence: str) -> list[str]:
     """
     if q.asked_type == "number":
         undated = normalize_unicode(_DATE.sub("，", sentence))
+        if q.unit:  # only figures counted in the asked unit ("结婚18年", not "51岁" for 多久)
+            counted = rf"[\d.,零一二两三四五六七八九十百千]+\s*(?:万|亿|余|多)*\s*(?:{q.unit})"
+            undated = "，".join(m.group(0) for m in re.finditer(counted, undated))
         found = extract_numbers(undated)
-        if q.unit:  # figures written in digits must be counted in the asked unit
-            counted = rf"(?:万|亿|余|多)*\s*(?:{q.unit})"
-            found = [
-                n
-                for n in found
-                if n not in undated or re.search(rf"(?<![\d.]){re.escape(n)}\s*{counted}", undated)
-            ]
     else:
         found = key_spans(sentence, q.asked_type)
     return [s for s in found if s not in q.numbers and s.strip("《》") not in q.text]
