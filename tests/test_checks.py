@@ -220,3 +220,9 @@ def test_a_half_year_report_asks_for_the_first_half():
     assert q.periods == {"上半年"}
     passage = {1: "海鸥科技披露2023年半年度报告。上半年营业收入约3.92亿元。"}
     assert run_checks(draft("3.92亿元[1]", q.text, passage)) == []
+
+
+def test_a_sentence_citing_the_neighbour_of_the_passage_that_words_it_is_repointed():
+    texts = {1: "两市签署合作协议。", 2: "双方应坚持开放包容原则,拓展合作领域。"}
+    fixed = repoint_citations("双方应坚持开放包容原则[1]。", texts, question="双方应坚持什么原则?")
+    assert fixed == "双方应坚持开放包容原则[2]。"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.checks.words import added_words, worded_in
 from rag.answer.citations import join_sentences, markers_in, split_answer_sentences, strip_markers
 from rag.answer.evidence import Evidence, term_coverage
 from rag.answer.numbers import extract_numbers, number_grounded
@@ -39,33 +40,50 @@ def attach_missing_citations(text: str, evidence: list[Evidence]) -> str:
 
 
 def repoint_citations(
-    answer: str, texts: dict[int, str], scaled: bool = False, asked: frozenset[str] = frozenset()
+    answer: str,
+    texts: dict[int, str],
+    scaled: bool = False,
+    asked: frozenset[str] = frozenset(),
+    question: str = "",
 ) -> str:
-    """Point a sentence's markers at the passage that really holds its numbers.
+    """Point a sentence's markers at the passage that really holds its numbers, or, for a
+    sentence without numbers, the words it adds to ``question``.
 
     Small models often cite the neighbour of the right passage. When a sentence's numbers are
-    not in the passages it cites but all are in one other passage, cite that one instead.
+    not in the passages it cites but all are in one other passage, cite that one instead; the
+    same for the words it adds to the question when the cited passage lacks most of them.
     ``asked`` are the figures the question names (a year), which need no citation.
 
     >>> repoint_citations("深圳为1930毫米[1]。", {1: "杭州1580毫米", 2: "深圳1930毫米"})
     '深圳为1930毫米[2]。'
+    >>> texts = {1: "两市签署协议。", 2: "双方应坚持开放包容原则。"}
+    >>> repoint_citations("应坚持开放包容原则[1]。", texts, question="双方应坚持什么原则?")
+    '应坚持开放包容原则[2]。'
     """
     out = []
     for sentence in split_answer_sentences(answer):
         marks = markers_in(sentence)
         numbers = [n for n in extract_numbers(strip_markers(sentence)) if n not in asked]
-        if marks and numbers:
-            cited = "\n".join(texts.get(m, "") for m in marks)
-            if not all(number_grounded(n, cited, scaled) for n in numbers):
-                holders = [
-                    n
-                    for n, t in texts.items()
-                    if all(number_grounded(x, t, scaled) for x in numbers)
-                ]
-                if holders:
-                    sentence = _with_marker(re.sub(r"\[\d+\]", "", sentence), holders[0])
+        cited = "\n".join(texts.get(m, "") for m in marks)
+        holders: list[int] = []
+        if marks and numbers and not all(number_grounded(n, cited, scaled) for n in numbers):
+            holders = [
+                n for n, t in texts.items() if all(number_grounded(x, t, scaled) for x in numbers)
+            ]
+        elif marks and question and not numbers:
+            added = added_words(sentence, question)
+            if added and not _worded_mostly(added, cited):
+                holders = [n for n, t in texts.items() if _worded_mostly(added, t)]
+        if holders:
+            sentence = _with_marker(re.sub(r"\[\d+\]", "", sentence), holders[0])
         out.append(sentence)
     return join_sentences(out)
+
+
+def _worded_mostly(words: list[str], text: str) -> bool:
+    """Whether ``text`` uses more than half of ``words``."""
+    low = text.lower()
+    return sum(worded_in(w.lower(), low) for w in words) * 2 > len(words)
 
 
 def _with_marker(sentence: str, n: int) -> str:

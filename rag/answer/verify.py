@@ -194,7 +194,7 @@ class Verifier:
         # markers keep the model's numbering until sentences without one got theirs
         marked = attach_missing_citations(normalize_markers(text, len(evidence)), evidence)
         texts = {e.n: e.passage.text for e in evidence}
-        marked = repoint_citations(marked, texts, scaled=scaled, asked=q.numbers)
+        marked = repoint_citations(marked, texts, scaled=scaled, asked=q.numbers, question=q.text)
         fixed, order = parse_citations(marked, len(evidence))
         body = re.sub(r"[\s。，,.!?！？:：]", "", strip_markers(fixed))
         if not order or not body or body in re.sub(r"[\s?？]", "", q.text):
