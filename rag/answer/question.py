@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rag.answer.citations import strip_markers
 from rag.answer.numbers import asked_period, extract_numbers
 from rag.answer.terms import is_english, key_terms, question_entities
+from rag.data import read_table
 
 ABSTAIN = {"zh": "资料中没有找到答案。", "en": "The articles do not say."}
 
@@ -61,59 +62,22 @@ _SEVERAL = re.compile(r"分别|各自|各是|哪些|哪几|以及|及|和|与|�
 _WANTS_NUMBER = re.compile(
     r"多少|几|多大|多高|多长|多久|how (?:much|many)|what (?:share|percentage)", re.I
 )
+
+
+def _units(kind: str) -> list[str]:
+    """Units of ``kind`` ("unit" or "counter") in ``rag/data/units.tsv``, longest first."""
+    found = [row["unit"] for row in read_table("units.tsv") if row["kind"] == kind]
+    return sorted(found, key=len, reverse=True)
+
+
 # Units a "多少X / 几X" question fixes: an answer's figure must be counted in them. Units with
 # one reading must appear; a counter word ("多少个" may be answered "3家", "多少人" "300名")
 # only has to when the answer's figure is bare ("34[1]" for "多少个").
-UNITS = [
-    "次",
-    "倍",
-    "岁",
-    "小时",
-    "分钟",
-    "秒",
-    "天",
-    "公里",
-    "千米",
-    "米",
-    "吨",
-    "千瓦时",
-    "千瓦",
-    "兆瓦",
-    "吉瓦",
-    "瓦",
-    "毫伏",
-    "伏",
-    "摄氏度",
-]
-COUNTERS = [
-    "个",
-    "家",
-    "人",
-    "名",
-    "位",
-    "项",
-    "款",
-    "条",
-    "台",
-    "座",
-    "张",
-    "篇",
-    "本",
-    "辆",
-    "架",
-    "艘",
-    "所",
-    "颗",
-    "块",
-    "支",
-    "件",
-    "份",
-    "批",
-    "户",
-    "起",
-    "场",
-]
-_ASKED_UNIT = re.compile(rf"(?:多少|几)({'|'.join(UNITS + COUNTERS)})")
+UNITS = _units("unit")
+COUNTERS = _units("counter")
+_ASKED_UNIT = re.compile(
+    rf"(?:多少|几)({'|'.join(sorted(UNITS + COUNTERS, key=len, reverse=True))})"
+)
 # "多久" is answered in a unit of time: the alternatives a figure may be counted in
 _ASKS_DURATION = re.compile(r"多久|多长时间")
 DURATION = "年|个月|周|天|小时|分钟|秒"

@@ -1,37 +1,28 @@
-"""Words of a question: its language, content words (key terms) and named entities (jieba POS)."""
+"""Words of a question: its language, content words (key terms) and named entities: jieba's
+part-of-speech names plus the names learned from the indexed corpus (``rag.index.learn``,
+taught with a name's tag). No list of names lives here; the general word lists are data files
+in ``rag/data/``.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from rag.data import column
 from rag.index.tokenize import tokenize
 
-# Words that say what kind of answer is wanted, not what it is about.
-GENERIC = set(
-    [
-        "公司",
-        "多少",
-        "哪些",
-        "什么",
-        "分别",
-        "是否",
-        "如何",
-        "为什么",
-        "年",
-        "月",
-        "日",
-        "时间",
-        "长时间",
-        "时候",
-        "数据",
-        "情况",
-        "主要",
-        "根据",
-        "文章",
-        "资料",
-        "报道",
-    ]
-)
+
+@lru_cache(maxsize=1)
+def generic_words() -> frozenset[str]:
+    """Words that say what kind of answer is wanted, not what it is about (``rag/data/``)."""
+    return frozenset(column("generic_terms.tsv", "word"))
+
+
+@lru_cache(maxsize=1)
+def not_names() -> frozenset[str]:
+    """Latin words jieba tags "eng" that name a technology, not who a question is about."""
+    return frozenset(column("not_names.tsv", "word"))
 
 
 def is_english(text: str) -> bool:
@@ -53,7 +44,7 @@ def key_terms(question: str) -> list[str]:
     """
     terms = []
     for t in tokenize(question):
-        if t in GENERIC or (len(t) < 2 and not t.isdigit()):
+        if t in generic_words() or (len(t) < 2 and not t.isdigit()):
             continue
         if t not in terms:
             terms.append(t)
@@ -64,29 +55,6 @@ _ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
 
 
 _QUESTION_WORD = re.compile(r"多少|什么|哪|谁|几|怎么|怎样|如何|是否|吗|呢")
-
-
-# Latin words jieba tags "eng" that name a technology, not who a question is about
-_NOT_NAMES = {
-    "ai",
-    "agi",
-    "gpu",
-    "gpus",
-    "cpu",
-    "it",
-    "api",
-    "app",
-    "ceo",
-    "cto",
-    "cfo",
-    "token",
-    "tokens",
-    "moe",
-    "flops",
-    "eflops",
-    "pue",
-    "infra",
-}
 
 
 # administrative suffixes of place names (general Chinese usage): 浙江省 → 浙江, 宁波市 → 宁波
@@ -126,7 +94,7 @@ def question_entities(question: str) -> list[str]:
         if (
             flag.startswith(_ENTITY_TAGS)
             and len(word.strip()) >= 2
-            and word.lower() not in _NOT_NAMES
+            and word.lower() not in not_names()
             and not _QUESTION_WORD.search(word)  # jieba's HMM can tag "多少钱" as a name
         ):
             entities.append(_ADMIN_SUFFIX.sub("", word) if flag.startswith("ns") else word)

@@ -6,6 +6,10 @@ write the passages and catalog records, tokenize the passages for BM25, and comm
 whose last article it wrote. So a kill leaves what a one-thread sync would leave — units
 pending or not yet started, never a silent half — and loses at most the batches in flight
 (one being written, one waiting, one being embedded).
+
+Before the first batch, the names and terms of all the new articles are learned at once
+(``rag.index.learn``): every passage is tokenized with all of them, and what recurs across
+the articles of one ingest is seen whatever batch each article falls in.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ import time
 from dataclasses import dataclass, field
 
 from rag.index.bm25 import passage_tokens
+from rag.index.learn import learn_terms
 from rag.index.manifest import COMPLETE, PENDING, Manifest
 from rag.index.plan import FilePlan, Plan
-from rag.index.tokenize import add_corpus_terms
 from rag.ingest.chunk import chunk_article
 from rag.records import Article, Passage
 
@@ -76,8 +80,12 @@ class Applier:
         writer = threading.Thread(target=self._write_loop, name="rag-sync-writer", daemon=True)
         writer.start()
         try:
+            units = [u for u in self.plan.units if self.needs_work(u)]
+            t = time.perf_counter()
+            self.terms.update(learn_terms([a.text for u in units for a in u.new]))
+            self.timings["tokenize_s"] += time.perf_counter() - t
             batch = Batch()
-            for unit in filter(self.needs_work, self.plan.units):
+            for unit in units:
                 self.left[unit.path] = len(unit.new)
                 if not unit.new:  # removals only: done with the next batch
                     batch.units.append(unit)
@@ -145,7 +153,6 @@ class Applier:
                 self.left[unit.path] -= 1
         t2 = time.perf_counter()
         passages = [p for _, _, ps in batch.items for p in ps]
-        self.terms.update(add_corpus_terms([p.text for p in passages]))
         self.tokens.update((p.id, passage_tokens(p.title, p.text)) for p in passages)
         t3 = time.perf_counter()
         done = [u for u in batch.units if self.left.get(u.path) == 0]

@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.index.bm25 import K1, B, BM25Index, load_tokens, passage_tokens, query_tokens
-from rag.index.tokenize import add_corpus_terms, teach_terms
+from rag.index.learn import learn_terms
+from rag.index.tokenize import teach_terms
 from rag.records import Passage
 
 DELTA = "delta.json"
@@ -144,7 +145,7 @@ def open_segments(
             seg.drop(extra)
         done = [pid for pid in missing if pid in known]
         passages = get([pid for pid in missing if pid not in known])
-        terms = add_corpus_terms([p.text for p in passages])
+        terms = learn_terms(article_texts(passages))
         seg.extend(done, [known[pid] for pid in done])
         seg.extend([p.id for p in passages], [passage_tokens(p.title, p.text) for p in passages])
         seg.deleted |= extra & main.id_set
@@ -161,7 +162,7 @@ def open_segments(
 
 def _rebuild(passages, ids, tokens, terms) -> Segments:
     """A new main over ``passages`` (tokenized now) plus already tokenized ``ids``/``tokens``."""
-    terms = sorted(set(terms) | set(add_corpus_terms([p.text for p in passages])))
+    terms = sorted(set(terms) | set(learn_terms(article_texts(passages))))
     all_ids = list(ids) + [p.id for p in passages]
     all_tokens = list(tokens) + [passage_tokens(p.title, p.text) for p in passages]
     main = BM25Index.build(all_ids, all_tokens, terms) if all_ids else None
@@ -178,6 +179,14 @@ def _merge(folder: Path, seg: Segments) -> Segments:
     ids = [pid for pid, _ in keep] + seg.ids
     tokens = [t for _, t in keep] + seg.tokens
     return _rebuild([], ids, tokens, seg.main.terms + seg.terms)
+
+
+def article_texts(passages: list[Passage]) -> list[str]:
+    """The passages' texts joined per article: a name recurs across articles, not chunks."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    for p in passages:
+        texts[p.article_id].append(p.text)
+    return ["\n".join(t) for t in texts.values()]
 
 
 def _stamp(folder: Path) -> tuple | None:

@@ -1,219 +1,73 @@
-"""Tokens for keyword search: jieba, with stop words, domain terms and names learned from the
-indexed corpus added to its dictionary (so a name is one token, not three characters).
+"""Tokens for keyword search: jieba, with the names learned from the indexed corpus added to
+its dictionary (so a name is one token, not three characters) and stop words dropped.
+
+No list of one corpus's names or terms lives here: jieba's own dictionary and part-of-speech
+tags, plus what ``rag.index.learn`` learns from the indexed articles at ingest (saved with the
+BM25 segments, taught again by ``teach_terms`` on load). The general lists (stop words,
+synonyms, the job titles taught as words) are data files under ``rag/data/`` with their
+provenance.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
 from functools import lru_cache
 
+from rag.data import column, read_table
+
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 
 
-STOPWORDS = set(
-    [
-        "的",
-        "了",
-        "是",
-        "在",
-        "和",
-        "与",
-        "及",
-        "或",
-        "也",
-        "都",
-        "就",
-        "而",
-        "并",
-        "对",
-        "等",
-        "中",
-        "上",
-        "下",
-        "为",
-        "以",
-        "把",
-        "被",
-        "将",
-        "这",
-        "那",
-        "其",
-        "之",
-        "于",
-        "从",
-        "到",
-        "谁",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "么",
-        "什么",
-        "多少",
-        "多久",
-        "多长",
-        "多长时间",
-        "哪些",
-        "哪个",
-        "哪",
-        "如何",
-        "怎么",
-        "怎样",
-        "是否",
-        "有",
-        "没有",
-        "一个",
-        "这个",
-        "那个",
-        "他们",
-        "我们",
-        "the",
-        "a",
-        "an",
-        "of",
-        "in",
-        "on",
-        "for",
-        "to",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "were",
-        "what",
-        "which",
-        "who",
-        "how",
-        "much",
-        "many",
-        "did",
-        "does",
-        "do",
-        "by",
-        "with",
-        "at",
-        "as",
-        "it",
-        "its",
-        "be",
-    ]
-)
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Words search ignores (``rag/data/stopwords.tsv``): function and question words."""
+    return frozenset(column("stopwords.tsv", "word"))
 
 
-# General vocabulary of the domain (not answers): terms jieba would otherwise cut in pieces.
-DOMAIN_TERMS = [
-    "云计算",
-    "智算",
-    "智算中心",
-    "算力",
-    "资本开支",
-    "资本支出",
-    "万卡集群",
-    "大模型",
-    "数据中心",
-    "基础设施",
-    "推理",
-    "训练成本",
-    "人工智能",
-    "生成式",
-    "智能体",
-    "具身智能",
-    "开源",
-    "闭源",
-    "芯片",
-    "服务器",
-    "液冷",
-    "东数西算",
-    "算力券",
-    "训力券",
-    "多模态",
-    "通用人工智能",
-    "超级人工智能",
-    "操作系统",
-    "国产替代",
-    "英伟达",
-    "昇腾",
-    "升腾",
-    "首席执行官",
-    "首席技术官",
-    "首席战略官",
-    "首席财务官",
-    "首席架构师",
-    "董事长",
-    "总裁",
-    "秘书长",
-]
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Each word of ``rag/data/synonyms.tsv`` with the words of its group.
+
+    >>> synonyms()["投入"]
+    ('投资',)
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for row in read_table("synonyms.tsv"):
+        group = row["words"].split()
+        for word in group:
+            out[word] = tuple(w for w in group if w != word)
+    return out
 
 
-# Query-side synonyms of financial news (both directions): a question saying 资本支出 must also
-# match an article that says 资本开支.
-SYNONYMS = {
-    "资本支出": ("资本开支",),
-    "资本开支": ("资本支出",),
-    "资本开销": ("资本开支", "资本支出"),
-    "营收": ("收入",),
-    "收入": ("营收",),
-    "投资": ("投入",),
-    "投入": ("投资",),
-}
-
-
-# Organisations that Chinese tech news names all the time. jieba's dictionary tags several
-# of them as common words (百度 'n', 微软 'a', 字节跳动 split in two), so the answer checks
-# would not see them as the entity a question is about.
-ORGANIZATIONS = [
-    "百度",
-    "百度智能云",
-    "阿里巴巴",
-    "阿里云",
-    "腾讯",
-    "腾讯云",
-    "字节跳动",
-    "火山引擎",
-    "华为",
-    "华为云",
-    "微软",
-    "谷歌",
-    "谷歌云",
-    "亚马逊",
-    "英伟达",
-    "英特尔",
-    "超威半导体",
-    "台积电",
-    "三星",
-    "苹果公司",
-    "甲骨文",
-    "高通",
-    "小米",
-    "京东",
-    "美团",
-    "快手",
-    "网易",
-    "深度求索",
-    "月之暗面",
-    "智谱",
-    "商汤",
-    "科大讯飞",
-    "寒武纪",
-    "海光信息",
-    "摩尔线程",
-    "中科曙光",
-    "浪潮信息",
-    "联想",
-    "中国移动",
-    "中国电信",
-    "中国联通",
-]
+SYNONYMS = synonyms()  # read by rag.index.bm25 (query expansion) and rag.answer.conflicts
 
 
 _jieba_lock = threading.Lock()
 
 
-# Bump when tokenisation changes (dictionary, stopwords): a saved BM25 index is then rebuilt.
-TOKENIZER_VERSION = "jieba-4"
+def _digest(words) -> str:
+    return hashlib.sha1(" ".join(sorted(words)).encode()).hexdigest()[:8]
+
+
+@lru_cache(maxsize=1)
+def titles() -> tuple[str, ...]:
+    """Job titles (``rag/data/name_cues.tsv``): general words of news, taught to jieba so
+    that a title jieba does not know stays one token (a question asks for the title)."""
+    return tuple(r["word"] for r in read_table("name_cues.tsv") if r["kind"] == "title")
+
+
+# Bump when tokenisation changes (dictionary, term learning): a saved BM25 index is then
+# rebuilt, and its learned terms learned again. The digests of the stop words and of the cue
+# words of names (the titles taught, the patterns learned by) are part of it, so an edit of
+# their files rebuilds too.
+TOKENIZER_VERSION = (
+    "jieba-5-"
+    + _digest(stopwords())
+    + _digest(f"{r['word']}:{r['kind']}" for r in read_table("name_cues.tsv"))
+)
 
 
 @lru_cache(maxsize=1)
@@ -221,58 +75,59 @@ def _jieba():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    for term in DOMAIN_TERMS:
-        jieba.add_word(term, freq=20000)
-    for name in ORGANIZATIONS:
-        jieba.add_word(name, freq=20000, tag="nt")
+    jieba.dt.check_initialized()  # its dictionary loaded: FREQ holds every word jieba knows
+    for title in titles():
+        if _CJK_WORD.fullmatch(title) and not jieba.dt.FREQ.get(title):
+            jieba.add_word(title, freq=LEARNED_FREQ)
     return jieba
 
 
-def corpus_terms(texts: list[str], limit: int = 500) -> list[str]:
-    """Names the corpus itself marks as terms: quoted or bracketed short phrases.
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+LEARNED_FREQ = 2000  # a learned word jieba does not know: enough to keep it in one piece
+NAME_TAGS = ("nr", "ns", "nt", "nz")  # jieba's part-of-speech tags of names
+_taught: dict[str, str] = {}  # word -> part-of-speech tag ("" none) taught to this process
 
-    News text puts product, project and programme names in quotes (“飞星二号”, “东数西算”) or
-    title marks; those are the words a reader will ask about and jieba does not know.
 
-    >>> corpus_terms(["科大讯飞调试“飞星二号”智算平台,推出“人工智能十条”政策。"])
-    ['飞星二号', '人工智能十条']
+def known_word(word: str) -> bool:
+    """Whether jieba's own dictionary (or an earlier lesson) has ``word``."""
+    return bool(_jieba().dt.FREQ.get(word))
+
+
+def taught(word: str) -> str | None:
+    """The tag ``word`` was taught with ("" for none), None when it was not taught."""
+    return _taught.get(word)
+
+
+def teach_terms(entries: list[str]) -> list[str]:
+    """Teach jieba the words learned from the corpus (saved with the BM25 segments, see
+    ``rag.index.learn``); returns the entries.
+
+    An entry is a word, or a word, a space and its part-of-speech tag: a name learned from the
+    corpus is tagged "nz", so the answer checks read it as an entity. A word jieba knows keeps
+    its frequency (its cut does not change), a new one gets ``LEARNED_FREQ``; a word taught
+    as a name stays one.
     """
-    terms: list[str] = []
-    for text in texts:
-        for m in re.finditer(r"[“\"「『《]([^”\"」』》\s,，。]{2,8})[”\"」』》]", text):
-            term = m.group(1)
-            if re.search(r"[\u4e00-\u9fff]", term) and term not in terms:
-                terms.append(term)
-    return terms[:limit]
-
-
-def add_corpus_terms(texts: list[str]) -> list[str]:
-    """Teach jieba the corpus's own terms (see ``corpus_terms``); returns them."""
-    return teach_terms(corpus_terms(texts))
-
-
-_taught: set[str] = set()  # terms this process's jieba knows already
-
-
-def teach_terms(terms: list[str]) -> list[str]:
-    """Teach jieba terms learned earlier (saved with a BM25 segment); returns them."""
     jieba = _jieba()
     with _jieba_lock:
-        for t in terms:
-            if t not in _taught:
-                jieba.add_word(t, freq=2000)
-                _taught.add(t)
-    return terms
+        for entry in entries:
+            word, _, tag = entry.partition(" ")
+            before = _taught.get(word)
+            if before is not None and (before == tag or before.startswith(NAME_TAGS)):
+                continue
+            freq = jieba.dt.FREQ.get(word) or LEARNED_FREQ
+            jieba.add_word(word, freq=freq, tag=tag or None)
+            _taught[word] = tag
+    return entries
 
 
 def tokenize(text: str) -> list[str]:
     """Search tokens: jieba's fine-grained cut, lower-cased, stopwords and punctuation dropped.
 
-    >>> tokenize("2024年亚马逊的资本支出是多少?")
-    ['2024', '年', '亚马', '亚马逊', '资本', '支出', '资本支出']
+    >>> tokenize("2024年杭州的降雨量是多少?")
+    ['2024', '年', '杭州', '降雨', '雨量', '降雨量']
     """
     with _jieba_lock:
         words = _jieba().lcut_for_search(text.lower())
     return [
-        w for w in (w.strip() for w in words) if w and _TOKEN_OK.search(w) and w not in STOPWORDS
+        w for w in (w.strip() for w in words) if w and _TOKEN_OK.search(w) and w not in stopwords()
     ]
