@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from rag.answer.checks.base import Check, Draft, draft  # noqa: F401 (doctests)
 from rag.answer.citations import strip_markers
@@ -14,6 +15,7 @@ from rag.records import Verdict, VerdictKind
 _YES_NO = re.compile(r"是否|吗[?？]?$|有没有|是不是|能不能")
 
 
+@cache  # built once: the words check asks it for every added word
 def _pairs_of_short_forms() -> dict[str, re.Pattern]:
     """Full name → a pattern of its one-character form next to another one ("中俄", "美日")."""
     rows = read_table("abbreviations.tsv")
