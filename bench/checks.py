@@ -28,10 +28,10 @@ from rag.records import Passage  # noqa: E402
 
 
 def latest_reports() -> list[Path]:
-    """The newest report of each set (seeds reports carry no set suffix)."""
+    """The newest report of each set (older seeds reports carry no set suffix)."""
     reports = sorted((ROOT / "eval" / "reports").glob("*.json"), key=lambda p: p.stat().st_mtime)
     crud = [p for p in reports if p.stem.endswith("-crud")]
-    seeds = [p for p in reports if p.stem.count("-") == 3]
+    seeds = [p for p in reports if p.stem.endswith("-seeds") or p.stem.count("-") == 3]
     return [p for p in (seeds[-1:] + crud[-1:])]
 
 
