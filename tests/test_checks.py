@@ -226,4 +226,3 @@ def test_a_sentence_citing_the_neighbour_of_the_passage_that_words_it_is_repoint
     texts = {1: "两市签署合作协议。", 2: "双方应坚持开放包容原则,拓展合作领域。"}
     fixed = repoint_citations("双方应坚持开放包容原则[1]。", texts, question="双方应坚持什么原则?")
     assert fixed == "双方应坚持开放包容原则[2]。"
-
