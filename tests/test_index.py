@@ -142,3 +142,17 @@ def test_deleted_index_folder_is_rebuilt_with_a_warning_and_uploads_kept(
     assert "rag ingest --rebuild" in caplog.text  # says what happened and what to do
     assert rebuilt.count() == before  # seeds and the upload are back: nothing lost
     assert any(p.source == "星河云.txt" for p in rebuilt.all_passages())
+
+
+def test_passages_written_before_the_packed_rows_still_read():
+    from rag.index.rows import passage_from_row
+
+    legacy = {"source": "a.txt", "title": "标题", "article_id": "a1", "start": 2, "end": 9}
+    p = passage_from_row("p1", "图书馆周末开放。", legacy)  # the text was the Chroma document
+    assert (p.source, p.title, p.text, p.start, p.end) == (
+        "a.txt",
+        "标题",
+        "图书馆周末开放。",
+        2,
+        9,
+    )

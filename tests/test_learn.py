@@ -93,3 +93,13 @@ def test_names_are_saved_with_the_index_and_each_upload_adds_its_own(tmp_path):
     assert "松鼠 nz" in seg.terms  # learned from the upload, in the delta
     assert "松鼠 nz" in json.loads((tmp_path / DELTA).read_text())["terms"]
     assert question_entities("松鼠和喜鹊的产量是多少?") == ["松鼠", "喜鹊"]
+
+
+def test_a_block_cut_before_a_lesson_is_cut_again_after_it():
+    import jieba
+
+    text = "蓝湾港启用翠鸟湾码头。市民说翠鸟湾码头很方便。"
+    assert tok.cut(text) == jieba.lcut(text)  # the cache cuts as jieba does
+    tok.teach_terms(["翠鸟湾码头"])
+    assert "翠鸟湾码头" in tok.cut(text)  # the cached blocks that hold it were dropped
+    assert tok.cut(text) == jieba.lcut(text)

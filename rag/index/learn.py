@@ -21,112 +21,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from functools import lru_cache
 
-from rag.data import column, read_table
-from rag.index.tokenize import (
-    NAME_TAGS,
-    _jieba,
-    _jieba_lock,
-    known_word,
-    stopwords,
-    taught,
-    teach_terms,
-)
+from rag.index.cut_corpus import CJK, LATIN, CutCorpus, cues
+from rag.index.tokenize import NAME_TAGS, _jieba, known_word, taught, teach_terms
 
 NAME = "nz"  # the tag of a learned name
 MIN_DOCS = 2  # a new name: found in 2 articles
 MIN_COUNT, COHESION = 3, 0.7  # a compound: seen 3 times, mostly as a pair
-_CJK = re.compile(r"[\u4e00-\u9fff]+")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》\s,，。]{2,8})[”\"」』》]")
-_LATIN = re.compile(r"[A-Za-z][A-Za-z .&'-]*")
 _PROPER = re.compile(r"[A-Z][a-z]+(?:[ .&'-]+[A-Z]?[a-z]*)*")  # Microsoft, Seagull Tech
-_FUNCTION = tuple("pcudrmqtfvyeoxwz")  # jieba tags of function words, verbs, numbers, times …
 _OPEN, _CLOSE, _AND = ("(", "（"), (")", "）"), ("和", "与", "及", "以及")
-
-
-@lru_cache(maxsize=1)
-def cues() -> dict[str, str]:
-    """Cue word -> kind ("org", "title" or "prefix"), from ``rag/data/name_cues.tsv``."""
-    return {r["word"].lower(): r["kind"] for r in read_table("name_cues.tsv")}
-
-
-@lru_cache(maxsize=1)
-def never_names() -> frozenset[str]:
-    """Words that are never a name: stop words, generic question words, the cue words."""
-    generic = column("generic_terms.tsv", "word")
-    return frozenset(stopwords()) | frozenset(generic) | frozenset(cues())
-
-
-class _Corpus:
-    """The documents cut by jieba, with each word's part of speech looked up once."""
-
-    def __init__(self, texts: list[str]):
-        jieba = _jieba()
-        with _jieba_lock:
-            self.docs = [jieba.lcut(t) for t in texts]
-        self._pos: dict[str, str] = {}
-
-    def pos(self, word: str) -> str:
-        """jieba's tag of ``word`` on its own ("" when it cuts it in pieces)."""
-        if word not in self._pos:
-            import jieba.posseg
-
-            with _jieba_lock:
-                pairs = jieba.posseg.lcut(word)
-            self._pos[word] = pairs[0].flag if len(pairs) == 1 else ""
-        return self._pos[word]
-
-    def content(self, word: str) -> bool:
-        """A Chinese content word: no stop word, function word, verb, number or time (a term
-        learned from the corpus is one, though its tag is none)."""
-        if not _CJK.fullmatch(word) or word in never_names():
-            return False
-        return taught(word) is not None or not self.pos(word).startswith(_FUNCTION)
-
-    def named(self, word: str) -> bool:
-        """Whether jieba (or an earlier lesson) reads ``word`` as a name."""
-        if _LATIN.fullmatch(word):
-            return word[:1].isupper() and word.lower() not in column("not_names.tsv", "word")
-        return self.pos(word).startswith(NAME_TAGS)
-
-    def new(self, word: str, fresh: set[str]) -> bool:
-        """A word learned in this lesson (``fresh``), or one jieba does not know that is no
-        function word or verb to its HMM and does not start with one (于本, 由该: its HMM
-        joined a preposition to the next character)."""
-        if word in fresh:
-            return True
-        if not word or known_word(word) or self.pos(word).startswith(_FUNCTION):
-            return False
-        return not self.pos(word[0]).startswith(("p", "c", "u", "f", "q", "r", "d", "m"))
-
-    def verb(self, word: str) -> bool:
-        return bool(_CJK.fullmatch(word)) and self.pos(word) in ("v", "vn")
-
-    def person(self, word: str) -> bool:
-        return self.pos(word).startswith("nr") or (
-            bool(_CJK.fullmatch(word)) and 2 <= len(word) <= 4 and not known_word(word)
-        )
-
-    def name_before(self, doc: list[str], i: int, own: bool = False) -> str:
-        """The name that ends just before ``doc[i]``: the word there (a one-character word
-        joined to its neighbour), when a boundary (punctuation, a function word) precedes it;
-        "" when the words before run on (the word is part of a longer phrase) or, for ``own``,
-        when an organisation word does (公司研发部门总经理: a part of that one)."""
-        j = i - 1
-        if j < 0 or not self.content(doc[j]):
-            return ""
-        name = doc[j]
-        while j > 0 and len(name) <= 4 and (len(name) == 1 or len(doc[j - 1]) == 1):
-            if not self.content(doc[j - 1]):
-                break
-            j -= 1
-            name = doc[j] + name
-        if j > 0 and (self.content(doc[j - 1]) or own and cues().get(doc[j - 1]) == "org"):
-            return ""
-        if len(name) < 2 or any(cue in name for cue in cues() if len(cue) > 1):
-            return ""
-        return name if name not in never_names() else ""
 
 
 def learn_terms(texts: list[str]) -> list[str]:
@@ -137,16 +41,17 @@ def learn_terms(texts: list[str]) -> list[str]:
     """
     if not texts:
         return []
-    first = _Corpus(texts)
+    first = CutCorpus(texts)
     learned = {e.partition(" ")[0]: e for e in quoted_terms(texts) + new_words(first)}
     learned |= {w: w for w in compounds(first) if w not in learned}
     teach_terms(list(learned.values()))
-    corpus = _Corpus(texts)  # cut again: the new words and compounds are one word now
+    first.forget(learned)
+    corpus = CutCorpus(texts, first.tags)  # cut again: the new words and compounds are one word now
     fresh = set(learned)
     found = title_names(corpus, fresh) + org_names(corpus, fresh) + bracket_names(corpus, fresh)
     names = [n for n in _distinct(found) if not corpus.named(n)]
     teach_terms([f"{n} {NAME}" for n in names])
-    corpus._pos.clear()  # look the tags up again: the names just taught count in lists
+    corpus.forget(names)  # look their tags up again: the names just taught count in lists
     names += list_names(corpus)
     learned |= {n: f"{n} {NAME}" for n in names}
     return teach_terms(list(learned.values()))
@@ -165,21 +70,21 @@ def quoted_terms(texts: list[str], limit: int = 500) -> list[str]:
     for text in texts:
         for m in _QUOTED.finditer(text):
             term = m.group(1)
-            if not _CJK.search(term) or (known_word(term) and taught(term) is None):
+            if not CJK.search(term) or (known_word(term) and taught(term) is None):
                 continue  # a word jieba knows, in quotes: it keeps its own tag
             if term not in terms:
                 terms.append(term)
     return terms[:limit]
 
 
-def new_words(corpus: _Corpus) -> list[str]:
+def new_words(corpus: CutCorpus) -> list[str]:
     """Names jieba's HMM makes of characters it does not know (tagged as a person, place or
     organisation by its HMM) found in ``MIN_DOCS`` articles or more: taught with that tag, so
     a name is cut the same way in every article and question."""
     docs: dict[str, set[int]] = defaultdict(set)
     for n, doc in enumerate(corpus.docs):
         for w in doc:
-            if 2 <= len(w) <= 4 and _CJK.fullmatch(w) and not known_word(w):
+            if 2 <= len(w) <= 4 and CJK.fullmatch(w) and not known_word(w):
                 docs[w].add(n)
     return [
         f"{w} {corpus.pos(w)}"
@@ -188,22 +93,22 @@ def new_words(corpus: _Corpus) -> list[str]:
     ]
 
 
-def compounds(corpus: _Corpus) -> list[str]:
+def compounds(corpus: CutCorpus) -> list[str]:
     """Two dictionary words that recur side by side (``MIN_COUNT`` times) and mostly
     together (the rarer one next to the other ``COHESION`` of its times): a term of the
     corpus, kept in one piece. The first is a content word, the second one too, or a verb
     found mostly after it (航运开支); names are never parts of one."""
     single: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
-    docs: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for n, doc in enumerate(corpus.docs):
+    docs: Counter[tuple[str, str]] = Counter()  # pair -> articles it is in
+    for doc in corpus.docs:  # Counter.update counts in C: this loop is over articles only
         single.update(doc)
-        for pair in zip(doc, doc[1:]):
-            pairs[pair] += 1
-            docs[pair].add(n)
+        grams = list(zip(doc, doc[1:]))
+        pairs.update(grams)
+        docs.update(set(grams))
     found = []
     for (a, b), count in pairs.items():
-        if count < MIN_COUNT or len(docs[(a, b)]) < MIN_DOCS or min(len(a), len(b)) < 2:
+        if count < MIN_COUNT or docs[(a, b)] < MIN_DOCS or min(len(a), len(b)) < 2:
             continue
         # two dictionary words (a word its HMM made up is no safe half), neither a name
         if not (known_word(a) and known_word(b) and corpus.content(a)):
@@ -217,7 +122,7 @@ def compounds(corpus: _Corpus) -> list[str]:
     return found
 
 
-def title_names(corpus: _Corpus, fresh: set[str]) -> list[str]:
+def title_names(corpus: CutCorpus, fresh: set[str]) -> list[str]:
     """Names before a job title that a person's name follows (海鸥科技董事长王一鸣); with an
     organisation word between them (蓝湾港集团董事长王一鸣) only new words, as in ``org_names``."""
     names = []
@@ -232,7 +137,7 @@ def title_names(corpus: _Corpus, fresh: set[str]) -> list[str]:
     return _distinct(names)
 
 
-def org_names(corpus: _Corpus, fresh: set[str]) -> list[str]:
+def org_names(corpus: CutCorpus, fresh: set[str]) -> list[str]:
     """New words before an organisation word (蓝湾港集团): a common word there is more often
     a kind of company (科技公司) than one, so only words jieba did not know count."""
     names = []
@@ -245,7 +150,7 @@ def org_names(corpus: _Corpus, fresh: set[str]) -> list[str]:
     return _distinct(names)
 
 
-def bracket_names(corpus: _Corpus, fresh: set[str]) -> list[str]:
+def bracket_names(corpus: CutCorpus, fresh: set[str]) -> list[str]:
     """Words before a Latin name in brackets: 海鸥科技(Seagull Tech). Before an acronym
     only new words (每股收益(EPS) is a term)."""
     names = []
@@ -255,7 +160,7 @@ def bracket_names(corpus: _Corpus, fresh: set[str]) -> list[str]:
                 continue
             end = next((k for k in range(i + 1, min(i + 8, len(doc))) if doc[k] in _CLOSE), 0)
             latin = "".join(doc[i + 1 : end]).strip()
-            if not end or not _LATIN.fullmatch(latin):
+            if not end or not LATIN.fullmatch(latin):
                 continue
             name = corpus.name_before(doc, i)
             if name and (_PROPER.fullmatch(latin) or corpus.new(name, fresh)):
@@ -263,7 +168,7 @@ def bracket_names(corpus: _Corpus, fresh: set[str]) -> list[str]:
     return _distinct(names)
 
 
-def list_names(corpus: _Corpus) -> list[str]:
+def list_names(corpus: CutCorpus) -> list[str]:
     """Items of an enumeration ("甲、乙、丙和丁") when two in three of its items are names:
     news lists things of one kind."""
     names = []
@@ -276,14 +181,20 @@ def list_names(corpus: _Corpus) -> list[str]:
                 k += 2
                 if doc[k - 2] in _AND:
                     break
-            whole = (i == 0 or not corpus.content(doc[i - 1])) and (
-                k >= len(doc) or not corpus.content(doc[k])
-            )
-            named = [w for w in items if corpus.named(w)]
-            if len(items) >= 3 and whole and 3 * len(named) >= 2 * len(items):
-                names += [w for w in items if w not in named and corpus.content(w)]
+            # tags are looked up only for lists (a lookup of every word was most of the lesson)
+            if len(items) >= 3 and _whole(corpus, doc, i, k):
+                named = [w for w in items if corpus.named(w)]
+                if 3 * len(named) >= 2 * len(items):
+                    names += [w for w in items if w not in named and corpus.content(w)]
             i = k if len(items) > 1 else i + 1
     return _distinct([n for n in names if len(n) >= 2])
+
+
+def _whole(corpus: CutCorpus, doc: list[str], i: int, k: int) -> bool:
+    """Whether ``doc[i:k]`` is a whole enumeration: no content word runs on at either end."""
+    return (i == 0 or not corpus.content(doc[i - 1])) and (
+        k >= len(doc) or not corpus.content(doc[k])
+    )
 
 
 def _distinct(words: list[str]) -> list[str]:

@@ -7,9 +7,10 @@ variables"), so every read of a whole collection goes through ``pages``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
-from rag.records import Passage
+from rag.records import Article, Passage
 
 PAGE = 5000
 
@@ -34,17 +35,39 @@ def fetch(collection, ids: list[str], page: int = PAGE) -> list[Passage]:
     return out
 
 
-def passage_from_row(pid: str, doc: str, meta: dict) -> Passage:
+# Chroma stores each metadata key as a row of its own (~0.1 ms a passage each to write); the
+# keys a query filters on or a raw Chroma reader wants stay keys, the rest is one JSON value.
+PACKED = ("title", "text", "start", "end", "outlet", "date")
+
+
+def passage_row(art: Article, p: Passage, n: int) -> dict:
+    """The Chroma metadata of passage ``p``, the ``n``-th … of article ``art``'s passages.
+
+    >>> art = Article(source="n.txt", title="T", text="Hi.", original="Hi.", path="/d/n.txt")
+    >>> p = Passage(id="p1", source="n.txt", title="T", text="Hi.", article_id="a1", end=3)
+    >>> row = passage_row(art, p, 1)
+    >>> sorted(row), passage_from_row("p1", None, row) == p
+    (['article_id', 'n_passages', 'passage', 'path', 'source'], True)
+    """
+    packed = json.dumps({k: getattr(p, k) for k in PACKED}, ensure_ascii=False)
+    return dict(
+        article_id=p.article_id, source=p.source, path=art.path, n_passages=n, passage=packed
+    )
+
+
+def passage_from_row(pid: str, doc: str | None, meta: dict) -> Passage:
+    # indexes written before 2026-12 hold each field as a key, the text as the document
+    fields = {**meta, **json.loads(meta["passage"])} if "passage" in meta else meta
     return Passage(
         id=pid,
-        source=meta.get("source", ""),
-        title=meta.get("title", ""),
-        text=meta.get("text") or doc or "",  # indexes written before 2026-12 hold it as document
-        article_id=meta.get("article_id", ""),
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-        outlet=meta.get("outlet", ""),
-        date=meta.get("date", ""),
+        source=fields.get("source", ""),
+        title=fields.get("title", ""),
+        text=fields.get("text") or doc or "",
+        article_id=fields.get("article_id", ""),
+        start=int(fields.get("start", 0)),
+        end=int(fields.get("end", 0)),
+        outlet=fields.get("outlet", ""),
+        date=fields.get("date", ""),
     )
 
 

@@ -33,7 +33,7 @@ from rag.index.embed import get_embedder
 from rag.index.generation import IndexLock, bump_generation, read_generation
 from rag.index.manifest import FileState, ManifestBook, file_state
 from rag.index.recover import UPLOADS, recover_index
-from rag.index.rows import fetch, pages, passage_from_row, rebuild_articles
+from rag.index.rows import fetch, pages, passage_from_row, passage_row, rebuild_articles
 from rag.index.segments import open_segments
 from rag.index.sync import SyncReport, sync_files
 from rag.records import Article, Passage
@@ -48,8 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-META_FIELDS = ("source", "title", "article_id", "start", "end", "outlet", "date", "path")
 
 
 class PassageStore:
@@ -216,17 +214,12 @@ class PassageStore:
             vectors = self.embedder([f"{p.title}\n{p.text}" for _, p, _ in flat])
         for i in range(0, len(flat), 5000):
             chunk = flat[i : i + 5000]
-            metas = []
-            for art, p, n in chunk:
-                meta = {k: getattr(p, k) for k in META_FIELDS if hasattr(p, k)}
-                # the text is metadata, not a Chroma document: documents get a full-text
-                # index nothing here queries, which made up 2/3 of the write (bench/SCALE.md)
-                meta.update(n_passages=n, path=art.path, text=p.text)
-                metas.append(meta)
+            # the text is metadata, not a Chroma document: documents get a full-text index
+            # nothing here queries, which made up 2/3 of the write (bench/SCALE.md)
             self.collection.upsert(
                 ids=[p.id for _, p, _ in chunk],
                 embeddings=np.asarray(vectors[i : i + 5000], dtype=np.float32),
-                metadatas=metas,
+                metadatas=[passage_row(art, p, n) for art, p, n in chunk],
             )
         self.catalog.put([a for a, _ in items], [len(ps) for _, ps in items], self.uploads)
         self.changes += 1

@@ -98,6 +98,50 @@ def taught(word: str) -> str | None:
     return _taught.get(word)
 
 
+# Each block (a run of characters jieba cuts as one: 中文 words, digits, Latin letters) -> its
+# words. jieba cuts a text block by block, each on its own, so a block seen before (in the
+# other pass of learning, in the overlap of two passages, in the search pass after learning)
+# need not be cut again. A lesson drops the blocks that contain a word it taught.
+_cuts: dict[str, list[str]] = {}
+_MAX_CUTS = 400_000  # ~100 MB at most; the cache starts over beyond it
+
+
+def cut(text: str) -> list[str]:
+    """jieba's cut (its HMM on), as ``jieba.lcut``, each block cut once.
+
+    >>> cut("新公园开放了。新公园很大")
+    ['新', '公园', '开放', '了', '。', '新', '公园', '很大']
+    """
+    jieba = _jieba()
+    words: list[str] = []
+    with _jieba_lock:
+        if len(_cuts) > _MAX_CUTS:
+            _cuts.clear()
+        for block in jieba.re_han_default.split(text):
+            if block:
+                got = _cuts.get(block)
+                if got is None:
+                    got = _cuts[block] = jieba.dt.lcut(block)
+                words += got
+    return words
+
+
+def _forget(words: list[str]) -> None:
+    """Drop the cached blocks that hold one of ``words`` (just taught: cut anew)."""
+    if not _cuts or not words:
+        return
+    by_first: dict[str, list[str]] = {}
+    for word in set(words):
+        by_first.setdefault(word[0], []).append(word)
+    for block in list(_cuts):
+        if by_first.keys().isdisjoint(block):  # most blocks: no taught word can start in it
+            continue
+        for i, char in enumerate(block):
+            if any(block.startswith(w, i) for w in by_first.get(char, ())):
+                del _cuts[block]
+                break
+
+
 def teach_terms(entries: list[str]) -> list[str]:
     """Teach jieba the words learned from the corpus (saved with the BM25 segments, see
     ``rag.index.learn``); returns the entries.
@@ -108,6 +152,7 @@ def teach_terms(entries: list[str]) -> list[str]:
     as a name stays one.
     """
     jieba = _jieba()
+    changed = []
     with _jieba_lock:
         for entry in entries:
             word, _, tag = entry.partition(" ")
@@ -117,6 +162,8 @@ def teach_terms(entries: list[str]) -> list[str]:
             freq = jieba.dt.FREQ.get(word) or LEARNED_FREQ
             jieba.add_word(word, freq=freq, tag=tag or None)
             _taught[word] = tag
+            changed.append(word)
+        _forget(changed)
     return entries
 
 
@@ -126,8 +173,15 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("2024年杭州的降雨量是多少?")
     ['2024', '年', '杭州', '降雨', '雨量', '降雨量']
     """
-    with _jieba_lock:
-        words = _jieba().lcut_for_search(text.lower())
+    freq = _jieba().dt.FREQ
+    out = []
+    for word in cut(text.lower()):
+        # jieba's cut_for_search: a long word's dictionary sub-words are tokens too
+        if len(word) > 2:
+            out += [word[i : i + 2] for i in range(len(word) - 1) if freq.get(word[i : i + 2])]
+        if len(word) > 3:
+            out += [word[i : i + 3] for i in range(len(word) - 2) if freq.get(word[i : i + 3])]
+        out.append(word)
     return [
-        w for w in (w.strip() for w in words) if w and _TOKEN_OK.search(w) and w not in stopwords()
+        w for w in (w.strip() for w in out) if w and _TOKEN_OK.search(w) and w not in stopwords()
     ]
