@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -198,12 +199,19 @@ def twin(passage, sources: list[str], questions_file: str) -> bool:
 
 def add_one(text: str, question: str, in_process: bool) -> dict:
     """Add one article and time it until ``rag.retrieve`` returns it (searchable at once?)."""
-    import rag
-
     tag = "add_inproc" if in_process else "add_cli"
-    folder = Path(tempfile.mkdtemp(prefix="rag-scale-add-"))
+    folder = Path(tempfile.mkdtemp(prefix="rag-scale-add-"))  # removed below, once searched
     path = folder / f"{tag}.txt"
     path.write_text(text, encoding="utf-8")
+    try:
+        return _add_and_search(path, tag, question, in_process)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _add_and_search(path: Path, tag: str, question: str, in_process: bool) -> dict:
+    import rag
+
     t = time.perf_counter()
     if in_process:  # what an upload through the page does
         rag.index_paths([path], progress=False)

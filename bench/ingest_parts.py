@@ -1,0 +1,121 @@
+"""What the ingest stages beside the encoder cost, each alone (the figures in bench/SCALE.md).
+
+    python bench/ingest_parts.py [--articles 1000]
+
+On the archive's first N articles (CRUD-RAG, Apache-2.0, ``../shared/corpora/crud-archive``):
+learning names and terms, the BM25 token pass after it, Chroma's write of the passages with
+the metadata as 10 keys and as written now (``rag.index.rows.passage_row``), and how much a
+Python thread runs while Chroma's upsert runs (does the upsert hold the GIL?).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+ARCHIVE = REPO.parent / "shared" / "corpora" / "crud-archive" / "archive.jsonl.xz"
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def write_seconds(flat, vectors, row) -> float:
+    import chromadb
+
+    client = chromadb.PersistentClient(tempfile.mkdtemp(prefix="rag-parts-"))
+    col = client.get_or_create_collection("parts", metadata={"hnsw:space": "cosine"})
+    t = time.perf_counter()
+    for i in range(0, len(flat), 1024):
+        chunk = flat[i : i + 1024]
+        col.upsert(
+            ids=[p.id for _, p in chunk],
+            embeddings=vectors[i : i + 1024],
+            metadatas=[row(a, p) for a, p in chunk],
+        )
+    return time.perf_counter() - t
+
+
+def spin_share(flat, vectors, row) -> float:
+    """A Python thread's spins during one upsert, against the same thread running alone."""
+    stop, spins = threading.Event(), [0]
+
+    def spin():
+        while not stop.is_set():
+            spins[0] += 1
+
+    th = threading.Thread(target=spin)
+    th.start()
+    _, took = timed(lambda: write_seconds(flat[:2048], vectors[:2048], row))
+    stop.set()
+    th.join()
+    busy = spins[0]
+    stop.clear()
+    spins[0] = 0
+    th = threading.Thread(target=spin)
+    th.start()
+    time.sleep(took)
+    stop.set()
+    th.join()
+    return busy / max(spins[0], 1)
+
+
+def main(argv=None) -> None:
+    from rag.index.bm25 import passage_tokens
+    from rag.index.learn import learn_terms
+
+    try:
+        from rag.index.rows import passage_row
+    except ImportError:  # a revision before 2026-12: rows of 10 keys only
+        passage_row = None
+    from rag.index.tokenize import _jieba
+    from rag.ingest.archive import load_line, read_archive
+    from rag.ingest.chunk import chunk_article
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    args = parser.parse_args(argv)
+    lines = read_archive(ARCHIVE)[: args.articles]
+    articles = [a for line in lines for a in load_line(line)[0]]
+    flat = [(a, p) for a in articles for p in chunk_article(a)]
+    _jieba()
+    learned, learn_s = timed(lambda: learn_terms([a.text for a in articles]))
+    _, tokens_s = timed(lambda: [passage_tokens(p.title, p.text) for _, p in flat])
+    vectors = np.random.default_rng(0).standard_normal((len(flat), 512)).astype(np.float32)
+    keys10 = lambda a, p: {  # noqa: E731 — the rows as written before 2026-12
+        **{k: getattr(p, k) for k in ("source", "title", "article_id", "start", "end")},
+        **{"outlet": p.outlet, "date": p.date, "path": a.path, "n_passages": 5, "text": p.text},
+    }
+    now = (lambda a, p: passage_row(a, p, 5)) if passage_row else keys10  # noqa: E731
+    rows = [
+        ("articles", len(articles), ""),
+        ("passages", len(flat), ""),
+        ("learn names and terms", f"{learn_s:.2f} s", f"{len(learned)} entries"),
+        (
+            "BM25 tokens after it",
+            f"{tokens_s:.2f} s",
+            f"{tokens_s / len(flat) * 1e3:.2f} ms/passage",
+        ),
+    ]
+    for name, row in (("10 keys", keys10), ("as written now", now)):
+        took = write_seconds(flat, vectors, row)
+        rows.append(
+            (f"Chroma write, {name}", f"{took:.2f} s", f"{took / len(flat) * 1e3:.2f} ms/passage")
+        )
+    share = spin_share(flat, vectors, now)
+    rows.append(("a Python thread beside an upsert", f"{share:.0%} of its speed", "GIL held"))
+    print("| part | measured | |\n|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} |")
+
+
+if __name__ == "__main__":
+    main()
