@@ -4,8 +4,10 @@
 
 On the archive's first N articles (CRUD-RAG, Apache-2.0, ``../shared/corpora/crud-archive``):
 learning names and terms, the BM25 token pass after it, Chroma's write of the passages with
-the metadata as 10 keys and as written now (``rag.index.rows.passage_row``), and how much a
-Python thread runs while Chroma's upsert runs (does the upsert hold the GIL?).
+the metadata as 10 keys and as written now (``rag.index.rows.passage_row``), how much a
+Python thread runs while Chroma's upsert runs (does the upsert hold the GIL?), and the
+encoder in this process against its worker processes (``rag.index.encoder_pool``): passages
+a second, and each worker's peak memory.
 """
 
 from __future__ import annotations
@@ -68,6 +70,33 @@ def spin_share(flat, vectors, row) -> float:
     return busy / max(spins[0], 1)
 
 
+def encoder_rows(texts: list[str]) -> list[tuple[str, str, str]]:
+    """The encoder on ``texts`` in ingest batches: in this process, then in 2 workers."""
+    from rag.index.embed import get_embedder
+
+    try:
+        from rag.index.encoder_pool import EncoderPool
+    except ImportError:  # a revision before the workers
+        EncoderPool = None  # noqa: N806
+    embed = get_embedder("use")
+    embed(["预热"])
+    _, here = timed(lambda: [embed(texts[i : i + 1024]) for i in range(0, len(texts), 1024)])
+    rows = [("encoder in this process", f"{len(texts) / here:.0f} passages/s", "")]
+    if EncoderPool is None:
+        return rows
+    with EncoderPool("use", 2) as pool:
+        _, took = timed(
+            lambda: [pool.encode(texts[i : i + 1024]) for i in range(0, len(texts), 1024)]
+        )
+        peaks = []
+        for pid in pool.pool._processes:  # each worker's high-water mark, from the kernel
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(status.split("VmHWM:")[1].split()[0]) / 1024)
+    rows.append(("encoder in 2 worker processes", f"{len(texts) / took:.0f} passages/s", ""))
+    rows.append(("a worker's peak RSS", f"{max(peaks):.0f} MB", f"{len(peaks)} workers"))
+    return rows
+
+
 def main(argv=None) -> None:
     from rag.index.bm25 import passage_tokens
     from rag.index.learn import learn_terms
@@ -110,6 +139,7 @@ def main(argv=None) -> None:
         rows.append(
             (f"Chroma write, {name}", f"{took:.2f} s", f"{took / len(flat) * 1e3:.2f} ms/passage")
         )
+    rows += encoder_rows([f"{p.title}\n{p.text}" for _, p in flat])
     share = spin_share(flat, vectors, now)
     rows.append(("a Python thread beside an upsert", f"{share:.0%} of its speed", "GIL held"))
     print("| part | measured | |\n|---|---|---|")

@@ -1,4 +1,5 @@
-"""Applying a sync plan: batches embedded on the calling thread, written on a writer thread.
+"""Applying a sync plan: batches embedded on the calling thread (or, for a large ingest, by
+worker processes: ``rag.index.encoder_pool``), written on a writer thread.
 
 Embedding one batch overlaps with writing the one before it. The writer thread does, batch
 after batch and in this order: mark the batch's units pending, delete their stale articles,
@@ -7,9 +8,9 @@ whose last article it wrote. So a kill leaves what a one-thread sync would leave
 pending or not yet started, never a silent half — and loses at most the batches in flight
 (one being written, one waiting, one being embedded).
 
-Before the first batch, the names and terms of all the new articles are learned at once
-(``rag.index.learn``): every passage is tokenized with all of them, and what recurs across
-the articles of one ingest is seen whatever batch each article falls in.
+Before its first batch, the writer learns the names and terms of all the new articles at once
+(``rag.index.learn``), while the first batches embed: every passage is tokenized with all of
+them, and what recurs across the articles of one ingest is seen whatever batch it falls in.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ import time
 from dataclasses import dataclass, field
 
 from rag.index.bm25 import passage_tokens
+from rag.index.encoder_pool import Encoding, open_pool, wanted
 from rag.index.learn import learn_terms
 from rag.index.manifest import COMPLETE, PENDING, Manifest
 from rag.index.plan import FilePlan, Plan
 from rag.ingest.chunk import chunk_article
 from rag.records import Article, Passage
+
+_AHEAD = 8  # batches queued for the writer when workers encode: ~8k passages, ~20 s of theirs
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Applier:
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.kept = {aid for u in plan.units for aid in u.keep}
         self.error: BaseException | None = None
+        self.pool = None  # EncoderPool of a large ingest (rag.index.encoder_pool)
 
     def stale(self, unit: FilePlan) -> set[str]:
         """The unit's articles to delete: those no unit keeps (a renamed file's article is
@@ -77,13 +82,17 @@ class Applier:
         return max(1, min(self.store.settings.ingest_batch, 8 << min(self.batches, 16)))
 
     def run(self) -> None:
-        writer = threading.Thread(target=self._write_loop, name="rag-sync-writer", daemon=True)
-        writer.start()
+        units = [u for u in self.plan.units if self.needs_work(u)]
+        texts = [a.text for u in units for a in u.new]
+        workers = self.store.settings.ingest_workers
+        if wanted(workers, len(texts)):  # batches encode ahead while the writer learns and writes
+            self.queue = queue.Queue(maxsize=_AHEAD)
+        writer = threading.Thread(
+            target=self._write_loop, args=(texts,), name="rag-sync-writer", daemon=True
+        )
+        writer.start()  # learning while the workers start
         try:
-            units = [u for u in self.plan.units if self.needs_work(u)]
-            t = time.perf_counter()
-            self.terms.update(learn_terms([a.text for u in units for a in u.new]))
-            self.timings["tokenize_s"] += time.perf_counter() - t
+            self.pool = open_pool(self.store.settings.embedder, workers, len(texts))
             batch = Batch()
             for unit in units:
                 self.left[unit.path] = len(unit.new)
@@ -106,6 +115,8 @@ class Applier:
         finally:
             self.queue.put(None)  # the writer finishes what it was given, then stops
             writer.join()
+            if self.pool is not None:
+                self.pool.close()
         if self.error is not None:
             raise self.error
 
@@ -115,12 +126,21 @@ class Applier:
             raise self.error
         texts = [f"{p.title}\n{p.text}" for _, _, ps in batch.items for p in ps]
         t = time.perf_counter()
-        vectors = self.store.embedder(texts) if texts else []
+        if self.pool is not None and texts:
+            vectors = self.pool.submit(texts)  # the writer waits for it
+        else:
+            vectors = self.store.embedder(texts) if texts else []
         self.timings["embed_s"] += time.perf_counter() - t
         self.batches += 1
         self.queue.put((batch, vectors))
 
-    def _write_loop(self) -> None:
+    def _write_loop(self, texts: list[str]) -> None:
+        try:  # learning first: the passages are tokenized with what it learns
+            t = time.perf_counter()
+            self.terms.update(learn_terms(texts))
+            self.timings["tokenize_s"] += time.perf_counter() - t
+        except BaseException as exc:
+            self.error = exc
         while (item := self.queue.get()) is not None:
             if self.error is None:  # after an error: only drain, so the embedder never waits
                 try:
@@ -130,6 +150,10 @@ class Applier:
 
     def _write(self, batch: Batch, vectors) -> None:
         """Mark, delete, write, tokenize, commit: the order that makes a kill recoverable."""
+        if isinstance(vectors, Encoding):
+            t = time.perf_counter()
+            vectors = vectors.result()
+            self.timings["embed_s"] += time.perf_counter() - t  # waiting on the workers
         store, t = self.store, time.perf_counter()
         fresh = [u for u in batch.units if u.path not in self.marked]
         if fresh:

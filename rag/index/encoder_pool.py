@@ -1,0 +1,117 @@
+"""Encoding a large ingest in worker processes, one BLAS thread each.
+
+The encoders are numpy models driven from Python. In this process their two BLAS threads
+wait on each other and on the GIL, which Chroma's write (on the writer thread) holds for
+most of its time, and jieba's learning too. Worker processes of one thread each keep both
+cores busy on their own (on 2 cores: ~370 passages/s against ~255 with two BLAS threads in
+one process, ``bench/ingest_parts.py``), and the work left here runs beside them instead of
+stopping them.
+
+Starting the workers costs ~1.5 s (each loads the model), so only an ingest of
+``MIN_ARTICLES`` new articles or more uses them; an upload of one article does not.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# ~1,000 passages: ~3.9 s in this process, ~2.7 s in the workers, whose start takes ~1.5 s
+MIN_ARTICLES = 200
+_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_kind = ""  # the embedder of this worker process
+
+
+def _start_worker(kind: str) -> None:
+    global _kind
+    from rag.index.embed import _encode_passages
+
+    _kind = kind
+    _encode_passages(kind, ["预热"])  # load the model and its tables before the first batch
+
+
+def _encode(texts: list[str]) -> np.ndarray:
+    from rag.index.embed import _encode_passages
+
+    return np.asarray(np.atleast_2d(_encode_passages(_kind, texts)), dtype=np.float32)
+
+
+class Encoding:
+    """The vectors of one batch, being encoded by the workers."""
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    def result(self) -> list[np.ndarray]:
+        return [v for part in self.parts for v in part.result()]
+
+
+class EncoderPool:
+    """``workers`` processes encoding passages with the embedder ``kind``; ``encode`` splits a
+    batch between them. A context manager: the workers stop on exit."""
+
+    def __init__(self, kind: str, workers: int):
+        self.workers = workers
+        saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+        os.environ.update(dict.fromkeys(_ONE_THREAD, "1"))  # read by numpy as a worker starts
+        self.pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),  # no fork of Chroma's threads
+            initializer=_start_worker,
+            initargs=(kind,),
+        )
+        try:  # start every worker now, while the variables hold
+            for f in [self.pool.submit(_encode, ["预热"]) for _ in range(workers)]:
+                f.result()
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def submit(self, texts: list[str]) -> Encoding:
+        """Start encoding ``texts``, each worker a contiguous share; ``.result()`` waits."""
+        size = max(1, -(-len(texts) // self.workers))
+        parts = [self.pool.submit(_encode, texts[i : i + size]) for i in range(0, len(texts), size)]
+        return Encoding(parts)
+
+    def encode(self, texts: list[str]) -> list[np.ndarray]:
+        """Vectors of ``texts`` in order."""
+        return self.submit(texts).result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> EncoderPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def wanted(workers: int, articles: int) -> bool:
+    """Whether an ingest of ``articles`` new articles is worth ``workers`` worker processes."""
+    return workers >= 2 and articles >= MIN_ARTICLES
+
+
+def open_pool(kind: str, workers: int, articles: int) -> EncoderPool | None:
+    """A pool for an ingest of ``articles`` new articles, or None: too small to earn the
+    workers' start, one worker asked for, or the workers would not start (logged; the
+    ingest then encodes in this process, as a small one does)."""
+    if not wanted(workers, articles):
+        return None
+    try:
+        return EncoderPool(kind, workers)
+    except Exception as exc:  # a worker that cannot start must not stop the ingest
+        log.warning("encoder workers did not start (%s); encoding in this process", exc)
+        return None
