@@ -162,10 +162,11 @@ class ManifestBook:
         written whole or not at all, whichever batch it travels in."""
         for i in range(0, len(manifests), _PAGE):
             chunk = manifests[i : i + _PAGE]
+            # no document: Chroma gives documents a full-text index, which made up half of
+            # a manifest's write, and nothing searches these (the path is metadata)
             self.collection.upsert(
                 ids=[_record_id(m.path) for m in chunk],
                 embeddings=[[1.0]] * len(chunk),
-                documents=[m.path for m in chunk],
                 metadatas=[m.to_meta() for m in chunk],
             )
 
