@@ -10,7 +10,15 @@ import re
 from functools import lru_cache
 
 from rag.data import column, read_table
-from rag.index.tokenize import NAME_TAGS, _jieba_lock, cut, known_word, stopwords, taught
+from rag.index.tokenize import (
+    NAME_TAGS,
+    _jieba_lock,
+    cut,
+    holding,
+    known_word,
+    stopwords,
+    taught,
+)
 
 CJK = re.compile(r"[\u4e00-\u9fff]+")
 LATIN = re.compile(r"[A-Za-z][A-Za-z .&'-]*")
@@ -47,15 +55,8 @@ class CutCorpus:
 
         Looking every tag up again after each lesson was half the time of learning.
         """
-        taught_words = set(taught_words)
-        longest = max(map(len, taught_words), default=0)
-        for word in list(self.tags):
-            if any(
-                word[i : i + n] in taught_words
-                for n in range(2, min(longest, len(word)) + 1)
-                for i in range(len(word) - n + 1)
-            ):
-                del self.tags[word]
+        for word in holding(list(self.tags), taught_words):
+            del self.tags[word]
 
     def pos(self, word: str) -> str:
         """jieba's tag of ``word`` on its own ("" when it cuts it in pieces)."""

@@ -126,20 +126,29 @@ def cut(text: str) -> list[str]:
     return words
 
 
-def _forget(words: list[str]) -> None:
-    """Drop the cached blocks that hold one of ``words`` (just taught: cut anew)."""
-    if not _cuts or not words:
-        return
+def holding(texts, words) -> list[str]:
+    """Those of ``texts`` that contain one of ``words``.
+
+    >>> holding(["新公园", "旧馆", "公园路"], ["公园"])
+    ['新公园', '公园路']
+    """
     by_first: dict[str, list[str]] = {}
     for word in set(words):
         by_first.setdefault(word[0], []).append(word)
-    for block in list(_cuts):
-        if by_first.keys().isdisjoint(block):  # most blocks: no taught word can start in it
+    found = []
+    for text in texts:
+        if by_first.keys().isdisjoint(text):  # most texts: none of the words can start in it
             continue
-        for i, char in enumerate(block):
-            if any(block.startswith(w, i) for w in by_first.get(char, ())):
-                del _cuts[block]
-                break
+        if any(text.startswith(w, i) for i, c in enumerate(text) for w in by_first.get(c, ())):
+            found.append(text)
+    return found
+
+
+def _forget(words: list[str]) -> None:
+    """Drop the cached blocks that hold one of ``words`` (just taught: cut anew)."""
+    if _cuts and words:
+        for block in holding(list(_cuts), words):
+            del _cuts[block]
 
 
 def teach_terms(entries: list[str]) -> list[str]:
