@@ -24,6 +24,14 @@ REPO = Path(__file__).resolve().parent.parent
 ARCHIVE = REPO.parent / "shared" / "corpora" / "crud-archive" / "archive.jsonl.xz"
 
 
+_SCRATCH = tempfile.TemporaryDirectory(prefix="rag-parts-")  # removed when the run ends
+
+
+def _scratch() -> str:
+    """A fresh folder for one Chroma client, inside this run's temporary folder."""
+    return tempfile.mkdtemp(dir=_SCRATCH.name)
+
+
 def timed(fn):
     t = time.perf_counter()
     out = fn()
@@ -33,7 +41,7 @@ def timed(fn):
 def write_seconds(flat, vectors, row) -> float:
     import chromadb
 
-    client = chromadb.PersistentClient(tempfile.mkdtemp(prefix="rag-parts-"))
+    client = chromadb.PersistentClient(_scratch())
     col = client.get_or_create_collection("parts", metadata={"hnsw:space": "cosine"})
     t = time.perf_counter()
     for i in range(0, len(flat), 1024):
@@ -76,7 +84,7 @@ def manifest_row(lines: int) -> tuple[str, str, str]:
 
     from rag.index.manifest import COMPLETE, PENDING, Manifest, ManifestBook
 
-    book = ManifestBook(chromadb.PersistentClient(tempfile.mkdtemp(prefix="rag-parts-")), "parts")
+    book = ManifestBook(chromadb.PersistentClient(_scratch()), "parts")
     paths = [f"/data/archive.jsonl.xz#{i:05d}" for i in range(lines)]
     t = time.perf_counter()
     for i in range(0, lines, 500):
