@@ -103,8 +103,8 @@ def test_stop_words_and_generic_words_come_from_the_data():
 
 
 def test_tokenizer_version_follows_the_stop_words_and_the_taught_titles():
-    assert tok.TOKENIZER_VERSION.startswith("jieba-5-")
-    assert len(tok.TOKENIZER_VERSION) == len("jieba-5-") + 16
+    assert tok.TOKENIZER_VERSION.startswith("jieba-6-")
+    assert len(tok.TOKENIZER_VERSION) == len("jieba-6-") + 16
 
 
 def test_a_phrase_the_corpus_quotes_becomes_one_token_and_a_name_where_news_names_it():

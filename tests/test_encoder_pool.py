@@ -6,7 +6,7 @@ import numpy as np
 from rag.config import Settings
 from rag.index import encoder_pool
 from rag.index.embed import get_embedder
-from rag.index.encoder_pool import EncoderPool, open_pool, wanted
+from rag.index.encoder_pool import EncoderPool, PoolStarter, open_pool, wanted
 from rag.index.store import PassageStore
 
 
@@ -15,6 +15,18 @@ def test_only_a_large_ingest_with_two_workers_or_more_starts_them():
     assert not wanted(2, encoder_pool.MIN_ARTICLES - 1)  # an upload: no start to wait for
     assert not wanted(1, 10_000) and not wanted(0, 10_000)  # RAG_INGEST_WORKERS=0/1
     assert open_pool("use", 1, 10_000) is None
+
+
+def test_the_workers_start_while_the_plan_reads_once_it_found_enough_articles():
+    starter = PoolStarter("use", 2)
+    starter.want(encoder_pool.MIN_ARTICLES - 1)  # not yet: nothing starts
+    assert starter.pool(10) is None
+    starter.want(encoder_pool.MIN_ARTICLES)  # starts in the background; the plan reads on
+    pool = starter.pool(encoder_pool.MIN_ARTICLES)
+    assert pool is not None and starter.pool(10) is pool  # started once, even if dedupe left few
+    assert len(pool.encode(["图书馆周末延长开放时间。"])) == 1
+    starter.close()
+    starter.close()  # closing twice is harmless (a failed plan, then the applier)
 
 
 def test_workers_embed_as_this_process_does():

@@ -103,3 +103,17 @@ def test_a_block_cut_before_a_lesson_is_cut_again_after_it():
     tok.teach_terms(["翠鸟湾码头"])
     assert "翠鸟湾码头" in tok.cut(text)  # the cached blocks that hold it were dropped
     assert tok.cut(text) == jieba.lcut(text)
+
+
+def test_a_lesson_changes_only_the_blocks_that_hold_its_words():
+    import jieba
+
+    text = "湖区的游客中心今天开放。"
+    before = tok.cut(text)  # cached now
+    total = jieba.dt.total
+    tok.teach_terms([f"青枫{i}号站" for i in range(300)])  # a large lesson, none in the text
+    # the dictionary's total is what every word's probability is divided by: had the lesson
+    # raised it, a block cut now could differ from the same block cut (and cached) before
+    assert jieba.dt.total == total
+    tok.forget_cuts()
+    assert tok.cut(text) == before

@@ -21,14 +21,18 @@ import time
 from dataclasses import dataclass, field
 
 from rag.index.bm25 import passage_tokens
-from rag.index.encoder_pool import Encoding, open_pool, wanted
+from rag.index.encoder_pool import Encoding, PoolStarter, wanted
 from rag.index.learn import learn_terms
 from rag.index.manifest import COMPLETE, PENDING, Manifest
 from rag.index.plan import FilePlan, Plan
 from rag.ingest.chunk import chunk_article
 from rag.records import Article, Passage
 
-_AHEAD = 8  # batches queued for the writer when workers encode: ~8k passages, ~20 s of theirs
+# Batches queued for the writer when workers encode. The writer learns from every new article
+# before its first write (~45 s at 10,000 articles), so the workers must be able to run that
+# far ahead or they wait: 40 batches are ~32k passages (~85 s of theirs, ~64 MB of vectors).
+# With 8, a one-shot ingest of the 10k archive left the workers idle for ~40 s.
+_AHEAD = 40
 
 
 @dataclass
@@ -41,8 +45,11 @@ class Batch:
 class Applier:
     """Writes a plan batch by batch; counts what it did and how long each stage took."""
 
-    def __init__(self, store, plan: Plan, note: str, bar):
+    def __init__(self, store, plan: Plan, note: str, bar, starter: PoolStarter | None = None):
         self.store, self.plan, self.note, self.bar = store, plan, note, bar
+        settings = store.settings
+        # the workers, started while planning when the plan found enough new articles
+        self.starter = starter or PoolStarter(settings.embedder, settings.ingest_workers)
         self.marked: set[str] = set()
         self.left: dict[str, int] = {}  # unit -> its new articles not yet written
         self.added = self.removed = self.articles = self.batches = 0
@@ -92,7 +99,7 @@ class Applier:
         )
         writer.start()  # learning while the workers start
         try:
-            self.pool = open_pool(self.store.settings.embedder, workers, len(texts))
+            self.pool = self.starter.pool(len(texts))
             batch = Batch()
             for unit in units:
                 self.left[unit.path] = len(unit.new)
@@ -115,8 +122,7 @@ class Applier:
         finally:
             self.queue.put(None)  # the writer finishes what it was given, then stops
             writer.join()
-            if self.pool is not None:
-                self.pool.close()
+            self.starter.close()
         if self.error is not None:
             raise self.error
 

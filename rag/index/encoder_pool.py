@@ -9,7 +9,8 @@ stopping them.
 
 Starting the workers costs ~1 s (each loads the model; they import ``rag.index.encoders``,
 not Chroma: ~0.4 CPU-s each), so only an ingest of
-``MIN_ARTICLES`` new articles or more uses them; an upload of one article does not.
+``MIN_ARTICLES`` new articles or more uses them; an upload of one article does not. A
+``PoolStarter`` starts them while the plan is still reading, as soon as it has found that many.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -114,3 +116,41 @@ def open_pool(kind: str, workers: int, articles: int) -> EncoderPool | None:
     except Exception as exc:  # a worker that cannot start must not stop the ingest
         log.warning("encoder workers did not start (%s); encoding in this process", exc)
         return None
+
+
+class PoolStarter:
+    """Starts the workers in the background once an ingest is known to be large enough
+    (``want``, called as the plan reads new articles), so that their start (~2 s on 2 cores)
+    overlaps reading and cleaning instead of following it; ``pool`` waits for them."""
+
+    def __init__(self, kind: str, workers: int):
+        self.kind, self.workers = kind, workers
+        self._pool: EncoderPool | None = None
+        self._thread: threading.Thread | None = None
+
+    def want(self, articles: int) -> None:
+        """``articles`` new articles are known so far: start the workers if that is enough."""
+        if self._thread is None and wanted(self.workers, articles):
+            self._thread = threading.Thread(
+                target=self._start, args=(articles,), name="rag-encoder-start", daemon=True
+            )
+            self._thread.start()
+
+    def _start(self, articles: int) -> None:
+        self._pool = open_pool(self.kind, self.workers, articles)
+
+    def pool(self, articles: int) -> EncoderPool | None:
+        """The workers for an ingest of ``articles`` new articles (started now if not yet),
+        or None: too small, or they would not start."""
+        self.want(articles)
+        if self._thread is not None:
+            self._thread.join()
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the workers (started or starting), e.g. when the plan failed."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

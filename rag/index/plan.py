@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,10 +54,17 @@ class Plan:
 
 
 def plan_files(
-    store, paths: list[Path], prune_missing: bool, progress: bool = False, only=None
+    store,
+    paths: list[Path],
+    prune_missing: bool,
+    progress: bool = False,
+    only=None,
+    found: Callable[[int], None] | None = None,
 ) -> Plan:
     """Read what changed under ``paths`` and decide, per unit, what the sync does; with
-    ``only`` (unit keys), archive lines not in it are left as they are (recovery)."""
+    ``only`` (unit keys), archive lines not in it are left as they are (recovery).
+    ``found`` hears the running count of articles read that are not indexed yet (the
+    encoder workers start once there are enough)."""
     t0 = time.perf_counter()
     files = iter_files(paths)
     if any(p.is_dir() for p in paths) or any(map(is_archive, files)):  # pruning needs them all
@@ -109,6 +117,7 @@ def plan_files(
     bar = tqdm(
         total=len(loaders), desc="reading", unit="unit", disable=not progress or len(loaders) < 100
     )
+    fresh = 0
     try:
         for unit in units:
             if unit.path in loaders:
@@ -117,6 +126,9 @@ def plan_files(
                     art.path = unit.path
                 unit.new = articles  # candidates; _decide keeps the ones to embed
                 bar.update(1)
+                if found is not None:
+                    fresh += sum(a.id not in before.get(unit.path, ()) for a in articles)
+                    found(fresh)
     finally:
         bar.close()
     t2 = time.perf_counter()

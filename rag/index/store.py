@@ -36,6 +36,7 @@ from rag.index.recover import UPLOADS, recover_index
 from rag.index.rows import fetch, pages, passage_from_row, passage_row, rebuild_articles
 from rag.index.segments import open_segments
 from rag.index.sync import SyncReport, sync_files
+from rag.index.tokenize import forget_cuts
 from rag.records import Article, Passage
 
 __all__ = [
@@ -275,6 +276,7 @@ class PassageStore:
                     self._committed()
                     self._ids = (self.generation, self.changes, ids) if ids else None
                     bm25 = time.perf_counter() - t
+                forget_cuts()  # the blocks cut for this sync's lesson and passages
         report.tokens, report.terms = {}, set()
         report.timings["bm25_s"] = bm25
         report.repaired = self.repaired

@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rag.index.apply import Applier
+from rag.index.encoder_pool import PoolStarter
 from rag.index.plan import FilePlan, Plan, plan_files
 from rag.ingest.archive import merge_reports
 from rag.ingest.read import FileReport
@@ -63,14 +64,20 @@ def sync_files(
 ) -> SyncReport:
     """Plan, then apply in batches; ``note`` goes on the manifests of the units this sync
     changed or completed, ``only`` limits an archive to these lines (both for recovery)."""
-    plan = plan_files(store, paths, prune_missing, progress=progress, only=only)
-    total = sum(len(u.new) for u in plan.units)
-    bar = tqdm(total=total, desc="indexing", unit="article", disable=not progress or not total)
-    applier = Applier(store, plan, note, bar)
+    starter = PoolStarter(store.settings.embedder, store.settings.ingest_workers)
     try:
-        applier.run()
+        plan = plan_files(
+            store, paths, prune_missing, progress=progress, only=only, found=starter.want
+        )
+        total = sum(len(u.new) for u in plan.units)
+        bar = tqdm(total=total, desc="indexing", unit="article", disable=not progress or not total)
+        applier = Applier(store, plan, note, bar, starter)
+        try:
+            applier.run()
+        finally:
+            bar.close()
     finally:
-        bar.close()
+        starter.close()  # stopped by the applier already, unless the plan failed
     reports = _reports(plan)
     return SyncReport(
         files=reports,
