@@ -77,6 +77,10 @@ class Settings:
     # … and of the fallback snippets of a single-ask question: shorter ones save ~0.4 s but a
     # clipped near-miss made the model refuse a clear [1] (bench/NOTES.md), so same by default
     later_snippet_chars: int = 130
+    # a single-ask question whose first snippet answers it alone is shown that one only, and
+    # one of several parts the snippets up to the first that cover every part (less prefill)
+    answers_alone: bool = True
+    covering_prefix: bool = True
     # a Chinese refusal is re-read when the snippets cover this share of the question's key
     # terms (the model may have missed an answer worded differently from the question)
     reread_support: float = 0.5
@@ -144,6 +148,20 @@ class Settings:
 _EMPTY_IS_NONE = {"seeds"}
 
 
+def _boolean(raw: str) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case).
+
+    >>> _boolean("Off"), _boolean("1")
+    (False, True)
+    """
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(word)
+
+
 def _coerce(f: dataclasses.Field, raw: str) -> object:
     """``raw`` as the field's type.
 
@@ -157,6 +175,8 @@ def _coerce(f: dataclasses.Field, raw: str) -> object:
         return None
     kind = kind.removesuffix(" | None")
     try:
+        if kind == "bool":
+            return _boolean(raw)
         if kind == "int":
             return int(raw)
         if kind == "float":

@@ -192,7 +192,7 @@ def test_token_counts_are_per_call_under_concurrency():
 def test_snippets_shown_depend_on_what_is_asked_and_how_sure_the_best_one_is():
     settings = Settings.from_env({}, top_k=3, top_k_single=2, snippet_chars=200)
 
-    def snippets_shown(question: str) -> int:
+    def snippets_shown(question: str, settings: Settings = settings) -> int:
         model = MockModel(["腾讯为767.6亿元[1]。"])
         Answerer(settings, FakeRetriever([P_AMAZON, P_TENCENT, P_AMAZON_2025]), model).ask(question)
         return len(re.findall(r"^\[\d+\]", model.prompts[0][1]["content"], re.M))
@@ -202,6 +202,15 @@ def test_snippets_shown_depend_on_what_is_asked_and_how_sure_the_best_one_is():
     # several parts: snippets until every part is answered (a third would only cost time)
     assert snippets_shown("阿里和腾讯2024年的资本开支分别是多少?") == 1  # one sentence has both
     assert snippets_shown("微软和腾讯2024年的资本开支分别是多少?") == 2
+    # RAG_ANSWERS_ALONE=0, RAG_COVERING_PREFIX=0: every snippet the question's kind allows
+    off = Settings.from_env(
+        {"RAG_ANSWERS_ALONE": "0", "RAG_COVERING_PREFIX": "off"},
+        top_k=3,
+        top_k_single=2,
+        snippet_chars=200,
+    )
+    assert snippets_shown("腾讯2024年的资本开支是多少?", off) == 2
+    assert snippets_shown("阿里和腾讯2024年的资本开支分别是多少?", off) == 3
 
 
 def test_an_answer_counted_in_another_unit_than_asked_is_read_again():

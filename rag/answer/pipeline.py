@@ -158,9 +158,9 @@ class Answerer:
         single = k < s.top_k
         later = s.later_snippet_chars if single else None
         evidence = select_evidence(q, passages, k, s.snippet_chars, later_limit=later)
-        if single and evidence and answers_alone(q, evidence[0]):
+        if s.answers_alone and single and evidence and answers_alone(q, evidence[0]):
             return evidence[:1]  # the second snippet would only be read, never used
-        if not single and q.lang == "zh":
+        if s.covering_prefix and not single and q.lang == "zh":
             return covering_prefix(q, evidence)  # every part already answered
         return evidence
 
