@@ -1,13 +1,14 @@
 """What the ingest stages beside the encoder cost, each alone (the figures in bench/SCALE.md).
 
-    python bench/ingest_parts.py [--articles 1000]
+    python bench/ingest_parts.py [--articles 1000] [--no-encoder]
 
 On the archive's first N articles (CRUD-RAG, Apache-2.0, ``../shared/corpora/crud-archive``):
 learning names and terms, the BM25 token pass after it, Chroma's write of the passages with
 the metadata as 10 keys and as written now (``rag.index.rows.passage_row``), how much a
 Python thread runs while Chroma's upsert runs (does the upsert hold the GIL?), and the
 encoder in this process against its worker processes (``rag.index.encoder_pool``): passages
-a second, and each worker's peak memory.
+a second, and each worker's peak memory (``--no-encoder`` leaves that out). The write is
+also timed with the passage text left out of the rows: what storing the text costs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -135,9 +137,11 @@ def main(argv=None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--no-encoder", action="store_true", help="skip the encoder rows")
     args = parser.parse_args(argv)
     lines = read_archive(ARCHIVE)[: args.articles]
-    articles = [a for line in lines for a in load_line(line)[0]]
+    # an article twice in the archive is one article (the sync skips the second as a duplicate)
+    articles = list({a.id: a for line in lines for a in load_line(line)[0]}.values())
     flat = [(a, p) for a in articles for p in chunk_article(a)]
     _jieba()
     learned, learn_s = timed(lambda: learn_terms([a.text for a in articles]))
@@ -158,13 +162,19 @@ def main(argv=None) -> None:
             f"{tokens_s / len(flat) * 1e3:.2f} ms/passage",
         ),
     ]
-    for name, row in (("10 keys", keys10), ("as written now", now)):
+
+    def textless(a, p):  # the same row, its text left out: what the text's bytes cost
+        return now(a, replace(p, text=""))
+
+    written = (("10 keys", keys10), ("as written now", now), ("as now, text left out", textless))
+    for name, row in written:
         took = write_seconds(flat, vectors, row)
         rows.append(
             (f"Chroma write, {name}", f"{took:.2f} s", f"{took / len(flat) * 1e3:.2f} ms/passage")
         )
     rows.append(manifest_row(len(articles)))
-    rows += encoder_rows([f"{p.title}\n{p.text}" for _, p in flat])
+    if not args.no_encoder:
+        rows += encoder_rows([f"{p.title}\n{p.text}" for _, p in flat])
     share = spin_share(flat, vectors, now)
     rows.append(("a Python thread beside an upsert", f"{share:.0%} of its speed", "GIL held"))
     print("| part | measured | |\n|---|---|---|")
