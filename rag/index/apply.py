@@ -45,11 +45,9 @@ class Batch:
 class Applier:
     """Writes a plan batch by batch; counts what it did and how long each stage took."""
 
-    def __init__(self, store, plan: Plan, note: str, bar, starter: PoolStarter | None = None):
+    def __init__(self, store, plan: Plan, note: str, bar, starter: PoolStarter):
         self.store, self.plan, self.note, self.bar = store, plan, note, bar
-        settings = store.settings
-        # the workers, started while planning when the plan found enough new articles
-        self.starter = starter or PoolStarter(settings.embedder, settings.ingest_workers)
+        self.starter = starter  # the workers, started while planning if it found enough
         self.marked: set[str] = set()
         self.left: dict[str, int] = {}  # unit -> its new articles not yet written
         self.added = self.removed = self.articles = self.batches = 0

@@ -65,6 +65,7 @@ def sync_files(
     """Plan, then apply in batches; ``note`` goes on the manifests of the units this sync
     changed or completed, ``only`` limits an archive to these lines (both for recovery)."""
     starter = PoolStarter(store.settings.embedder, store.settings.ingest_workers)
+    bar = None
     try:
         plan = plan_files(
             store, paths, prune_missing, progress=progress, only=only, found=starter.want
@@ -72,12 +73,11 @@ def sync_files(
         total = sum(len(u.new) for u in plan.units)
         bar = tqdm(total=total, desc="indexing", unit="article", disable=not progress or not total)
         applier = Applier(store, plan, note, bar, starter)
-        try:
-            applier.run()
-        finally:
-            bar.close()
+        applier.run()
     finally:
-        starter.close()  # stopped by the applier already, unless the plan failed
+        if bar is not None:
+            bar.close()
+        starter.close()  # the workers stop, also when the plan failed
     reports = _reports(plan)
     return SyncReport(
         files=reports,
