@@ -106,8 +106,8 @@ def taught(word: str) -> str | None:
 _cuts: dict[str, tuple[str, ...]] = {}
 # An ingest's lesson reads all its articles twice, then its passages once: the cache must hold
 # all of their blocks, or the later passes cut again what a full cache dropped (10,000 archive
-# articles: 445k blocks; with the old limit of 400k, learning took 2.5x as long). Its words are
-# interned (one object per distinct word): ~140 MB at 445k blocks, ~320 MB at the limit.
+# articles: 445k blocks; with the old limit of 400k, learning cut 932k blocks, not 507k). Its
+# words are interned (one object per distinct word): ~140 MB at 445k blocks, ~320 MB at most.
 # ``forget_cuts`` empties it when an ingest is done.
 _MAX_CUTS = 1_000_000
 
