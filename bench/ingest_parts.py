@@ -43,8 +43,11 @@ def timed(fn):
 def write_seconds(flat, vectors, row) -> float:
     import chromadb
 
-    client = chromadb.PersistentClient(_scratch())
-    col = client.get_or_create_collection("parts", metadata={"hnsw:space": "cosine"})
+    from rag.config import Settings
+
+    settings, client = Settings(), chromadb.PersistentClient(_scratch())
+    graph = {"space": "cosine", "ef_construction": settings.hnsw_ef_construction}
+    col = client.get_or_create_collection("parts", configuration={"hnsw": graph})
     t = time.perf_counter()
     for i in range(0, len(flat), 1024):
         chunk = flat[i : i + 1024]

@@ -57,6 +57,11 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)  # bearer token for that server (a secret)
     chroma_url: str = ""  # http://host:port -> HttpClient instead of the embedded store
     collection: str = "passages"
+    # HNSW graph of a new collection: fewer neighbours tried per insert make Chroma's write
+    # ~35% cheaper, and a wider search gives back more recall than that lost (recall@20 0.973
+    # against Chroma's 100/100: 0.967; bench/hnsw_params.py). An existing index keeps its own.
+    hnsw_ef_construction: int = 50
+    hnsw_ef_search: int = 200
     embedder: str = "use"  # "use" (multilingual USE v3) | "e5" (multilingual-e5-small)
     n_ctx: int = 2048
     n_threads: int = field(default_factory=lambda: os.cpu_count() or 2)

@@ -156,3 +156,10 @@ def test_passages_written_before_the_packed_rows_still_read():
         2,
         9,
     )
+
+
+def test_a_new_index_is_built_with_the_configured_hnsw_graph(tmp_path):
+    store = PassageStore(Settings.from_env({"RAG_HNSW_EF_SEARCH": "150"}, home=tmp_path))
+    graph = store.collection.configuration["hnsw"]
+    assert (graph["space"], graph["ef_search"]) == ("cosine", 150)
+    assert graph["ef_construction"] == Settings().hnsw_ef_construction

@@ -76,7 +76,13 @@ class PassageStore:
             self.collection = self.client.get_or_create_collection(
                 self.settings.collection,
                 embedding_function=self.embedder,
-                metadata={"hnsw:space": "cosine"},
+                configuration={
+                    "hnsw": {
+                        "space": "cosine",
+                        "ef_construction": self.settings.hnsw_ef_construction,
+                        "ef_search": self.settings.hnsw_ef_search,
+                    }
+                },
             )
             self.collection.count()
             self.manifests = ManifestBook(self.client, self.settings.collection)
