@@ -84,6 +84,16 @@ def test_a_large_delta_is_merged_from_stored_tokens(tmp_path, monkeypatch):
         assert score == pytest.approx(exact[pid], rel=1e-4)
 
 
+def test_without_stored_tokens_a_large_delta_stays_a_delta(tmp_path):
+    first, later = passages(0, 100), passages(100, 30)
+    open_segments(tmp_path, {p.id for p in first}, getter(first))
+    (tmp_path / "tokens.npz").unlink()  # a main saved before its tokens were
+    pool = first + later
+    seg, _ = open_segments(tmp_path, {p.id for p in pool}, getter(pool), delta_min=10)
+    assert len(seg.main.ids) == 100 and seg.ids == [p.id for p in later]
+    assert later[3].id in dict(seg.search(later[3].text[:12], k=5))
+
+
 def test_an_upload_to_a_big_index_adds_to_the_delta_only(rag_home, tmp_path):
     store = fill_index(rag_home, 2000)
     store.update_keywords()  # the main segment over the 2,000 passages

@@ -146,13 +146,21 @@ def open_segments(
         done = [pid for pid in missing if pid in known]
         passages = get([pid for pid in missing if pid not in known])
         terms = learn_terms(article_texts(passages))
-        seg.extend(done, [known[pid] for pid in done])
-        seg.extend([p.id for p in passages], [passage_tokens(p.title, p.text) for p in passages])
+        new_ids = done + [p.id for p in passages]
+        new_tokens = [known[pid] for pid in done]
+        new_tokens += [passage_tokens(p.title, p.text) for p in passages]
         seg.deleted |= extra & main.id_set
         seg.terms = sorted(set(seg.terms) | set(terms) | set(known_terms))
         limit = max(delta_min, delta_share * len(main.ids))
-        if len(seg.ids) > limit or len(seg.deleted) > 2 * delta_share * len(main.ids):
-            seg = _merge(folder, seg)
+        grown = len(seg.ids) + len(new_ids) > limit
+        merged = None
+        if grown or len(seg.deleted) > 2 * delta_share * len(main.ids):
+            # straight into the new main: the delta's postings would be thrown away unused
+            merged = _merge(folder, seg, new_ids, new_tokens)
+        if merged is None:
+            seg.extend(new_ids, new_tokens)
+        else:
+            seg = merged
     with contextlib.ExitStack() as stack:
         if lock is None or stack.enter_context(lock.hold(wait=False)):
             with contextlib.suppress(OSError):  # a read-only data dir only costs time later
@@ -169,16 +177,17 @@ def _rebuild(passages, ids, tokens, terms) -> Segments:
     return Segments(main, {"ids": [], "tokens": [], "deleted": [], "terms": []})
 
 
-def _merge(folder: Path, seg: Segments) -> Segments:
-    """Main + delta − removed as one new main, from stored tokens (no jieba)."""
+def _merge(folder: Path, seg: Segments, ids: list[str], tokens: list[list[str]]) -> Segments | None:
+    """Main + delta + the passages ``ids``/``tokens`` − removed as one new main, from stored
+    tokens (no jieba); None when the main's tokens are not stored (the delta keeps them)."""
     try:
         old = load_tokens(folder / "tokens.npz")
     except (OSError, ValueError, KeyError):
-        return seg  # no stored tokens: keep the delta, a later merge or rebuild takes it
+        return None  # a later merge or rebuild takes them
     keep = [(pid, t) for pid, t in zip(seg.main.ids, old) if pid not in seg.deleted]
-    ids = [pid for pid, _ in keep] + seg.ids
-    tokens = [t for _, t in keep] + seg.tokens
-    return _rebuild([], ids, tokens, seg.main.terms + seg.terms)
+    all_ids = [pid for pid, _ in keep] + seg.ids + ids
+    all_tokens = [t for _, t in keep] + seg.tokens + tokens
+    return _rebuild([], all_ids, all_tokens, seg.main.terms + seg.terms)
 
 
 def article_texts(passages: list[Passage]) -> list[str]:
