@@ -240,3 +240,24 @@ def test_a_looping_answer_never_reaches_the_user():
     ans = a.ask("2024年亚马逊的资本支出是多少?")
     assert ans.text.count("重要投资") <= 1
     assert any("looped" in n for n in ans.notes)
+
+
+def test_the_chunk_of_an_article_that_answers_is_shown_before_the_one_that_names_it():
+    # retrieval ranks the chunk that names the park first; the one that states the rule third
+    intro = Passage(
+        "park-0", "park.txt", "新公园开放", "城东新公园今天开放,市民前来游览。", article_id="park"
+    )
+    rule = Passage(
+        "park-1",
+        "park.txt",
+        "新公园开放",
+        "管理处表示,公园坚持免费开放原则,不设门票。",
+        article_id="park",
+    )
+    other = Passage("zoo-0", "zoo.txt", "动物园", "动物园新来两只熊猫。", article_id="zoo")
+    settings = Settings.from_env({}, top_k=3, top_k_single=2, snippet_chars=200)
+    model = MockModel(["公园坚持免费开放原则[1]。"])
+    ans = Answerer(settings, FakeRetriever([intro, other, rule]), model).ask("新公园坚持什么原则?")
+    prompt = model.prompts[0][1]["content"]
+    assert "[1]《新公园开放》管理处表示,公园坚持免费开放原则" in prompt
+    assert not ans.abstained and ans.citations[0].passage_id == "park-1"

@@ -123,6 +123,28 @@ def test_a_how_long_refusal_is_reread_on_the_duration_not_on_a_date():
     assert "8月2日" not in model.prompts[1][1]["content"]
 
 
+def test_a_how_long_refusal_is_reread_on_the_sentence_that_says_what_is_asked():
+    # both sentences name the couple and a number of years; only one says how long married
+    wedding = Passage(
+        "w-2",
+        "n6.txt",
+        "歌手宣布分居",
+        "王建国在与李秀英第一次约会后说:“我已经等你31年了。”王建国与妻子已结婚18年。",
+    )
+    a, model = answerer(["资料中没有找到答案。", "18年[1]"], (wedding,))
+    ans = a.ask("王建国和李秀英结婚多久了?")
+    assert not ans.abstained and "18年" in ans.text and len(model.prompts) == 2
+    assert "已结婚18年" in model.prompts[1][1]["content"]
+    assert "31年" not in model.prompts[1][1]["content"]
+
+
+def test_a_quoted_sentence_never_opens_with_the_quote_mark_of_the_one_before():
+    library = Passage("l-0", "n7.txt", "新馆开放", "馆长说:“欢迎大家。”新馆藏书20万册,周一闭馆。")
+    a, _ = answerer(["资料中没有找到答案。", "30万册[1]"], (library,))
+    ans = a.ask("新馆藏书多少册?")
+    assert "新馆藏书20万册" in ans.text and "“”" not in ans.text
+
+
 def test_a_guessed_duration_is_not_grounded_by_a_date():
     wedding = Passage("w-1", "n6.txt", "歌手宣布分居", "歌手赵海峰于2005年5月结婚,育有两子。")
     a, _ = answerer(["5年[1]", "5年[1]"], (wedding,))

@@ -64,3 +64,13 @@ def term_coverage(terms: tuple[str, ...] | list[str], text: str) -> float:
         return 1.0
     low = text.lower()
     return sum(1 for t in terms if t in low) / len(terms)
+
+
+def anchored(q: QuestionAnalysis, text: str) -> float:
+    """Share of the terms beside the question word that ``text`` holds (0.0 when it has none).
+
+    >>> q = analyse_question("该市应坚持什么原则?")
+    >>> anchored(q, "双方应坚持平等原则。"), anchored(q, "该市今年发展很快。")
+    (1.0, 0.0)
+    """
+    return term_coverage(q.anchors, text) if q.anchors else 0.0

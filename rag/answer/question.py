@@ -115,6 +115,9 @@ class QuestionAnalysis:
     unit: str  # the unit a "多少X" question fixes ("次"), units of time for "多久", or "" (a regex)
     several: bool  # two questions, a list or a comparison
     follow_up: bool = False  # leaned on the conversation and was rewritten
+    # the key terms right beside the question word ("坚持什么原则": 坚持, 原则): the sentence
+    # that answers holds them, where the subject's names may be anywhere in the article
+    anchors: tuple[str, ...] = ()
 
     @property
     def wants_number(self) -> bool:
@@ -148,4 +151,37 @@ def analyse_question(
         unit=unit_rx,
         several=len(re.findall(r"[?？]", text)) > 1 or bool(_SEVERAL.search(text)),
         follow_up=follow_up,
+        anchors=asked_anchors(text, key_terms(text)),
     )
+
+
+# A question word, and the particles that may stand between it and its verb or noun
+_QUESTION_WORD = re.compile(
+    r"谁|哪[一]?[个些家位部种类本项座条所年天月国里儿]?|什么|多少|多久|多长时间|多大|何时|何地|有何|几"
+)
+_BEFORE, _AFTER = "了的是在有要应将会又还都已也为", "的个"
+
+
+def asked_anchors(text: str, terms: list[str]) -> tuple[str, ...]:
+    """The longest key terms that end just before and start just after the question word
+    (particles between skipped): what the answering sentence states the span with.
+
+    >>> asked_anchors("该市应坚持什么原则?", ["该市", "坚持", "原则"])
+    ('坚持', '原则')
+    >>> asked_anchors("两人结婚多久了?", ["两人", "结婚"])
+    ('结婚',)
+    >>> asked_anchors("新馆怎么样?", ["新馆"])
+    ()
+    """
+    m = _QUESTION_WORD.search(text)
+    if not m:
+        return ()
+    start, end = m.start(), m.end()
+    while start > 0 and text[start - 1] in _BEFORE and start > m.start() - 2:
+        start -= 1
+    while end < len(text) and text[end] in _AFTER and end < m.end() + 1:
+        end += 1
+    before = [t for t in terms if len(t) > 1 and text.endswith(t, 0, start)]
+    after = [t for t in terms if len(t) > 1 and text.startswith(t, end)]
+    found = [max(ts, key=len) for ts in (before, after) if ts]
+    return tuple(dict.fromkeys(found))

@@ -8,7 +8,7 @@ each only the sentences around the one that best matches the question.
 
 from __future__ import annotations
 
-from rag.answer.evidence import Evidence
+from rag.answer.evidence import SENTENCE_PARTS, Evidence, anchored, term_coverage
 from rag.answer.likelihood import answer_likelihood, answer_sentences
 from rag.answer.question import QuestionAnalysis, analyse_question  # noqa: F401 (doctests)
 from rag.answer.respectively import expand_respectively
@@ -41,7 +41,10 @@ def best_window(q: QuestionAnalysis, text: str, limit: int, scorer=None, lead: s
     if scorer is not None:
         scores = [float(x) for x in scorer(sentences)]
     else:
-        scores = [float(sum(1 for t in terms if t in x.lower())) for x in sentences]
+        scores = [
+            float(sum(1 for t in terms if t in x.lower())) + len(q.anchors) * anchored(q, x)
+            for x in sentences
+        ]
     answers = answer_sentences(q, sentences, lead)
 
     def rank(window: tuple[int, int]) -> tuple:
@@ -87,7 +90,7 @@ def select_evidence(
     """
     chosen: list[Evidence] = []
     shown: set[str] = set()
-    for p in passages:
+    for p in anchored_first(q, passages):
         if any(_mostly_overlapping(p, e.passage) for e in chosen):
             continue  # the same text again (neighbouring chunks share only one sentence)
         quote = drop_shown_sentences(best_window(q, p.text, limit, scorer, p.lead), shown)
@@ -98,13 +101,52 @@ def select_evidence(
         if len(chosen) == k:
             break
     if scorer is None:
-        chosen.sort(key=lambda e: -answer_likelihood(q, e.quote, e.lead))
+        chosen.sort(key=lambda e: -answer_rank(q, e))
     if later_limit is not None:
         chosen[1:] = [
             Evidence(0, e.passage, best_window(q, e.quote, later_limit, scorer, e.lead))
             for e in chosen[1:]
         ]
     return [Evidence(i + 1, e.passage, e.quote) for i, e in enumerate(chosen)]
+
+
+def answer_rank(q: QuestionAnalysis, e: Evidence) -> float:
+    """How likely snippet ``e`` answers: ``answer_likelihood``, plus the share of the terms
+    beside the question word that its best sentence holds (the answer is stated with them).
+
+    >>> q = analyse_question("该市应坚持什么原则?")
+    >>> def snippet(text): return Evidence(1, Passage("a", "s.txt", "", text), text)
+    >>> answer_rank(q, snippet("该市坚持平等原则。")) > answer_rank(q, snippet("该市发展很快。"))
+    True
+    """
+    best = max((anchored(q, x) for x in SENTENCE_PARTS.findall(e.quote)), default=0.0)
+    return answer_likelihood(q, e.quote, e.lead) + best
+
+
+def anchored_first(q: QuestionAnalysis, passages: list[Passage], top: int = 5) -> list[Passage]:
+    """The passages, each article's among the ``top`` reordered by how well one of their
+    sentences holds the terms beside the question word, plus the share of the question's names
+    they hold; articles keep their places. Retrieval finds the article, but often by a chunk
+    that names the subject, not the one that answers (and a chunk of the right words that
+    lacks the name asked about is no better than one that has it).
+
+    >>> q = analyse_question("该市应坚持什么原则?")
+    >>> ps = [Passage(f"a{i}", "a.txt", "", t, article_id="a") for i, t in enumerate(
+    ...     ["该市发展很快。", "该市坚持平等原则。"])] + [Passage("b", "b.txt", "", "他市。", article_id="b")]
+    >>> [p.id for p in anchored_first(q, [ps[0], ps[2], ps[1]])]
+    ['a1', 'b', 'a0']
+    """
+    head = passages[:top]
+    score = {
+        p.id: max((anchored(q, s) for s in SENTENCE_PARTS.findall(p.text)), default=0.0)
+        + term_coverage(q.entities, p.text) * bool(q.entities)
+        for p in head
+    }
+    slots: dict[str, list[Passage]] = {}
+    for p in head:
+        slots.setdefault(p.article_id, []).append(p)
+    queues = {a: sorted(ps, key=lambda p: -score[p.id]) for a, ps in slots.items()}
+    return [queues[p.article_id].pop(0) for p in head] + passages[top:]
 
 
 def _sentence_texts(text: str) -> list[str]:

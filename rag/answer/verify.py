@@ -20,11 +20,11 @@ from rag.answer.citations import normalize_markers, parse_citations, strip_marke
 from rag.answer.conflicts import find_other_versions
 from rag.answer.degenerate import repeated_tail
 from rag.answer.evidence import Evidence, coverage
-from rag.answer.likelihood import answer_likelihood, missing_specifics
+from rag.answer.likelihood import missing_specifics
 from rag.answer.promotional import is_promotional
 from rag.answer.prompting import answer_messages
 from rag.answer.question import ABSTAIN, QuestionAnalysis, is_refusal
-from rag.answer.snippets import format_evidence
+from rag.answer.snippets import answer_rank, format_evidence
 from rag.config import Settings
 from rag.index.retrieve import HybridRetriever
 from rag.ingest.chunk import split_sentences
@@ -147,7 +147,7 @@ class Verifier:
         "not found" in effect), else quote the snippet, or abstain when it is weak. For a
         name, place or date the snippet is the sentence that states one about the subject:
         the best-matching snippet may be the one that named someone else's."""
-        best = max(evidence, key=lambda e: answer_likelihood(q, e.quote, e.lead))
+        best = max(evidence, key=lambda e: answer_rank(q, e))
         stated = find_stated(q, evidence) if self._typed(q, NAMED) else None
         single = [Evidence(1, best.passage, best.quote) if stated is None else stated]
         usage = Usage()
@@ -229,7 +229,7 @@ class Verifier:
                 answer.notes.append("extractive fallback: no snippet states the asked span")
                 return self.abstain(answer, q.lang, answer.passages)
         else:
-            best = max(evidence, key=lambda e: answer_likelihood(q, e.quote, e.lead))
+            best = max(evidence, key=lambda e: answer_rank(q, e))
             kept = [best.quote[a:b] for a, b in split_sentences(best.quote)]
             best = Evidence(best.n, best.passage, "".join(x for x in kept if not is_promotional(x)))
         missing = self._missing(q, best)
@@ -243,6 +243,8 @@ class Verifier:
             return self.abstain(answer, q.lang, answer.passages)
         lead = "The closest passage says: " if q.lang == "en" else "资料原文："
         quote = re.sub(r"\s*\n\s*", " ", best.quote)  # one line: the quote is one claim
+        # a sentence cut after "。”" starts with the closing quote of the one before
+        quote = quote.strip().lstrip("”’」』").rstrip("“‘「『")
         answer.text = f"{lead}“{quote}”[1]"
         answer.citations = [citation(1, best)]
         answer.notes.append("extractive fallback")

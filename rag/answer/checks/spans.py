@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer.evidence import SENTENCE_PARTS, Evidence, coverage, term_coverage
+from rag.answer.evidence import SENTENCE_PARTS, Evidence, anchored, coverage, term_coverage
 from rag.answer.likelihood import missing_specifics
 from rag.answer.numbers import extract_numbers
 from rag.answer.promotional import is_promotional
@@ -260,5 +260,7 @@ def find_stated(q: QuestionAnalysis, evidence: list[Evidence], passages=()) -> E
             continue
         seen.add(p.id)
         for sentence in evidence_sentences(q, p.text, p.lead):
-            found.append((coverage(q, sentence), -len(found), Evidence(1, p, sentence)))
+            # the subject's terms, and the ones beside the question word ("结婚多久": 结婚)
+            score = coverage(q, sentence) + anchored(q, sentence)
+            found.append((score, -len(found), Evidence(1, p, sentence)))
     return max(found, key=lambda f: f[:2])[2] if found else None
