@@ -38,7 +38,8 @@ def outlook(results: dict) -> list[str]:
     load_slope, load_base = _fit(passages, [s["serve"]["load_s"] for s in steps])
     chroma_pp = last["disk"]["chroma"] / passages[-1]
     bm25_pp = last["disk"]["bm25"] / passages[-1]
-    floors = [s["ingest"]["floor"] for s in steps if s["ingest"]["floor"]]
+    floors = [s["ingest"].get("floor_all") or s["ingest"]["floor"] for s in steps]
+    floors = [f for f in floors if f]
     floor = sum(f["passages"] for f in floors) / sum(f["seconds"] for f in floors)
     at = {}
     rows = []
