@@ -109,33 +109,32 @@ def test_the_extractive_fallback_never_quotes_an_advert():
     assert "广告" not in ans.text and "如何" not in ans.text
 
 
-def test_a_how_long_refusal_is_reread_on_the_duration_not_on_a_date():
-    wedding = Passage(
-        "w-0",
-        "n6.txt",
-        "歌手宣布分居",
-        "8月2日,歌手赵海峰表示与妻子分居。报道称,46岁的赵海峰于2005年5月结婚。赵海峰与妻子已结婚18年。",
-    )
+@pytest.mark.parametrize(
+    "text, question, not_shown",
+    [
+        # a date is no duration
+        (
+            "8月2日,歌手赵海峰表示与妻子分居。报道称,46岁的赵海峰于2005年5月结婚。赵海峰与妻子已结婚18年。",
+            "赵海峰结婚多久了?",
+            "8月2日",
+        ),
+        # both sentences name the couple and a number of years; only one says how long married
+        (
+            "王建国在与李秀英第一次约会后说:“我已经等你31年了。”王建国与妻子已结婚18年。",
+            "王建国和李秀英结婚多久了?",
+            "31年",
+        ),
+    ],
+)
+def test_a_how_long_refusal_is_reread_on_the_sentence_that_states_the_duration(
+    text, question, not_shown
+):
+    wedding = Passage("w-0", "n6.txt", "歌手宣布分居", text)
     a, model = answerer(["资料中没有找到答案。", "18年[1]"], (wedding,))
-    ans = a.ask("赵海峰结婚多久了?")
+    ans = a.ask(question)
     assert not ans.abstained and "18年" in ans.text and len(model.prompts) == 2
     assert "已结婚18年" in model.prompts[1][1]["content"]
-    assert "8月2日" not in model.prompts[1][1]["content"]
-
-
-def test_a_how_long_refusal_is_reread_on_the_sentence_that_says_what_is_asked():
-    # both sentences name the couple and a number of years; only one says how long married
-    wedding = Passage(
-        "w-2",
-        "n6.txt",
-        "歌手宣布分居",
-        "王建国在与李秀英第一次约会后说:“我已经等你31年了。”王建国与妻子已结婚18年。",
-    )
-    a, model = answerer(["资料中没有找到答案。", "18年[1]"], (wedding,))
-    ans = a.ask("王建国和李秀英结婚多久了?")
-    assert not ans.abstained and "18年" in ans.text and len(model.prompts) == 2
-    assert "已结婚18年" in model.prompts[1][1]["content"]
-    assert "31年" not in model.prompts[1][1]["content"]
+    assert not_shown not in model.prompts[1][1]["content"]
 
 
 def test_a_quoted_sentence_never_opens_with_the_quote_mark_of_the_one_before():

@@ -181,7 +181,8 @@ def asked_anchors(text: str, terms: list[str]) -> tuple[str, ...]:
         start -= 1
     while end < len(text) and text[end] in _AFTER and end < m.end() + 1:
         end += 1
-    before = [t for t in terms if len(t) > 1 and text.endswith(t, 0, start)]
-    after = [t for t in terms if len(t) > 1 and text.startswith(t, end)]
+    low = text.lower()  # key terms are lower-cased ("hxn3")
+    before = [t for t in terms if len(t) > 1 and low.endswith(t, 0, start)]
+    after = [t for t in terms if len(t) > 1 and low.startswith(t, end)]
     found = [max(ts, key=len) for ts in (before, after) if ts]
     return tuple(dict.fromkeys(found))

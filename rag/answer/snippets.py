@@ -137,9 +137,10 @@ def anchored_first(q: QuestionAnalysis, passages: list[Passage], top: int = 5) -
     ['a1', 'b', 'a0']
     """
     head = passages[:top]
+    names = [e.lower() for e in q.entities]
     score = {
         p.id: max((anchored(q, s) for s in SENTENCE_PARTS.findall(p.text)), default=0.0)
-        + term_coverage(q.entities, p.text) * bool(q.entities)
+        + (term_coverage(names, p.text) if names else 0.0)
         for p in head
     }
     slots: dict[str, list[Passage]] = {}
