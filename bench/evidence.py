@@ -15,7 +15,6 @@ import math
 
 from rag import runtime
 from rag.answer.pipeline import Answerer
-from rag.answer.question import analyse_question
 from rag.config import get_settings
 from rag.eval import metrics as M
 from rag.eval.claims import is_latin
@@ -24,12 +23,8 @@ from rag.index.retrieve import normalize_query
 
 
 def shown_snippets(answerer: Answerer, question: str):
-    """The evidence the model reads first for ``question`` (a first turn)."""
-    s = answerer.settings
-    asked = normalize_query(question)
-    q = analyse_question(asked, lang="zh")
-    passages = answerer.retriever.search(q.text, k=max(s.top_k * 2, 8))
-    return answerer.choose_evidence(q, passages, "")
+    """The evidence the model reads first for ``question`` (a first turn, in Chinese)."""
+    return answerer.find_evidence(normalize_query(question), "zh")[2]
 
 
 def main() -> None:

@@ -3,8 +3,9 @@
     python bench/hnsw_params.py [--home ~/.cache/rag-zh-news-scale/home] [--queries 400]
 
 Reads every passage vector of an index that ``make scale`` built (the 10k archive of
-CRUD-RAG, Apache-2.0), writes them into fresh collections built with each pair of
-``ef_construction`` / ``max_neighbors`` (M), in the ingest's batches, and reports the write's
+CRUD-RAG, Apache-2.0), writes them into fresh collections built with each triple of
+``ef_construction`` / ``max_neighbors`` (M) / ``ef_search``, in the ingest's batches, and
+reports the write's
 wall and CPU time with recall@20 (the dense retriever's ``candidates``) against an exact
 search. Queries: the crud dev questions plus article titles of the archive (each encoded as a
 question is), so no query vector is itself in the index.
@@ -22,7 +23,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO.parent / "shared" / "corpora" / "crud-news" / "questions.jsonl"
-# (ef_construction, M, ef_search): Chroma's default first (its search_ef 10 is raised to k)
+# (ef_construction, M, ef_search): Chroma's default (100, 16, 100) first
 PAIRS = [(100, 16, 100), (50, 16, 100), (50, 16, 200), (40, 12, 200), (40, 12, 400), (32, 12, 400)]
 _SCRATCH = tempfile.TemporaryDirectory(prefix="rag-hnsw-")  # the collections, removed at exit
 
@@ -69,11 +70,11 @@ def build(vecs: np.ndarray, ids: list[str], ef: int, m: int, search: int, batch:
 def recall(col, vecs: np.ndarray, ids: list[str], queries: np.ndarray, k: int):
     """(share of the exact top ``k`` (cosine) that the collection's search returns, ms a query)."""
     unit = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
-    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
-    exact = np.argsort(-(q @ unit.T), axis=1)[:, :k]
+    asked = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    exact = np.argsort(-(asked @ unit.T), axis=1)[:, :k]
     t, got = time.perf_counter(), []
-    for q in queries:  # one at a time, as a question is asked
-        got += col.query(query_embeddings=[q], n_results=k, include=[])["ids"]
+    for query in queries:  # one at a time, as a question is asked
+        got += col.query(query_embeddings=[query], n_results=k, include=[])["ids"]
     ms = (time.perf_counter() - t) * 1000 / len(queries)
     hits = sum(len({ids[j] for j in row} & set(found)) for row, found in zip(exact, got))
     return hits / (k * len(queries)), ms

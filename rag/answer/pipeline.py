@@ -93,12 +93,7 @@ class Answerer:
         t_rewrite = time.perf_counter()
         asked = normalize_query(standalone)  # 廣州 → 广州: compared with simplified passages
         translated = self.translate(asked) if lang == "en" else ""
-        # retrieval and coverage checks need Chinese words; the model still reads the question
-        q = analyse_question(
-            f"{translated} {asked}".strip(), lang=lang, follow_up=standalone != question
-        )
-        passages = self.retriever.search(q.text, k=max(s.top_k * 2, 8))
-        evidence = self.choose_evidence(q, passages, translated)
+        q, passages, evidence = self.find_evidence(asked, lang, translated, standalone != question)
         t_retrieve = time.perf_counter()
         answer = Answer(
             text="", question=question, standalone_question=standalone, passages=passages
@@ -143,6 +138,16 @@ class Answerer:
             final.abstained,
         )
         yield final
+
+    def find_evidence(
+        self, asked: str, lang: str, translated: str = "", follow_up: bool = False
+    ) -> tuple[QuestionAnalysis, list[Passage], list[Evidence]]:
+        """The question analysed, the passages retrieved for it and the snippets chosen from
+        them, for the standalone question ``asked`` (``translated``: its Chinese, if English)."""
+        # retrieval and coverage checks need Chinese words; the model still reads the question
+        q = analyse_question(f"{translated} {asked}".strip(), lang=lang, follow_up=follow_up)
+        passages = self.retriever.search(q.text, k=max(self.settings.top_k * 2, 8))
+        return q, passages, self.choose_evidence(q, passages, translated)
 
     def choose_evidence(
         self, q: QuestionAnalysis, passages: list[Passage], translated: str
