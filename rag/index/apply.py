@@ -119,8 +119,7 @@ class Applier:
             self._submit(batch)
         finally:
             self.queue.put(None)  # the writer finishes what it was given, then stops
-            writer.join()
-            self.starter.close()
+            writer.join()  # the workers are stopped by sync_files, which started them
         if self.error is not None:
             raise self.error
 
