@@ -184,3 +184,38 @@ def test_the_real_model_never_gives_the_lead_of_another_drama(model_dir, tmp_pat
         ans = a.ask(question)
         assert "王建国" not in strip_markers(ans.text)
         assert ans.abstained or "李卫东" in ans.text
+
+
+def test_a_refusal_is_reread_on_the_sentence_that_fills_the_questions_gap():
+    # the question names the posts by a term the answering sentence replaces with "这类消息"
+    police = Passage(
+        "p-0",
+        "n8.txt",
+        "警方调查网络帖子",
+        "网上出现多条宣称将在车站闹事的帖子。警方已对12名涉嫌发布这类消息者展开调查。",
+    )
+    a, model = answerer(["资料中没有找到答案。", "12名[1]"], (police, OTHER))
+    ans = a.ask("警方对多少名涉嫌发布闹事预告的人展开了调查?")
+    assert not ans.abstained and "12名" in ans.text and len(model.prompts) == 2
+    assert "12名涉嫌发布" in model.prompts[1][1]["content"]
+
+
+def test_a_gap_of_another_frame_does_not_overturn_a_refusal():
+    # as many of the question's words, but the figure stands in another frame
+    police = Passage("p-1", "n8.txt", "车站通报", "警方调查闹事预告。车站称共有12名旅客受轻伤。")
+    a, model = answerer(["资料中没有找到答案。", "12名[1]"], (police, OTHER))
+    ans = a.ask("警方对多少名涉嫌发布闹事预告的人展开了调查?")
+    assert ans.abstained and len(model.prompts) == 1
+
+
+def test_a_figure_of_the_asked_event_is_not_held_against_the_entity():
+    # "什么" asks for the event: its magnitude is stated in the sentence before the entity's
+    quake = Passage(
+        "q-0",
+        "n9.txt",
+        "地震后电网运行正常",
+        "当天凌晨发生5.2级地震。灾情发生后,蓝湾电力启动应急响应。",
+    )
+    a, model = answerer(["蓝湾电力在发生5.2级地震后启动了应急响应[1]。"], (quake,))
+    ans = a.ask("蓝湾电力在发生什么后启动了应急响应?")
+    assert "5.2级地震" in ans.text and not ans.verdicts and len(model.prompts) == 1

@@ -156,7 +156,7 @@ def analyse_question(
 
 
 # A question word, and the particles that may stand between it and its verb or noun
-_QUESTION_WORD = re.compile(
+QUESTION_WORD = re.compile(
     r"谁|哪[一]?[个些家位部种类本项座条所年天月国里儿]?|什么|多少|多久|多长时间|多大|何时|何地|有何|几"
 )
 _BEFORE, _AFTER = "了的是在有要应将会又还都已也为", "的个"
@@ -173,7 +173,7 @@ def asked_anchors(text: str, terms: list[str]) -> tuple[str, ...]:
     >>> asked_anchors("新馆怎么样?", ["新馆"])
     ()
     """
-    m = _QUESTION_WORD.search(text)
+    m = QUESTION_WORD.search(text)
     if not m:
         return ()
     start, end = m.start(), m.end()

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from rag.eval.claims import claims, numbers_in, strip_markers, ungrounded, value_in
+from rag.eval.reference import gives_reference
 from rag.ingest.clean import normalize_unicode, to_simplified
 
 Judge = Callable[[str, str], bool]
@@ -23,6 +24,7 @@ METRICS = (
     "mrr",
     "evidence_recall",
     "correct",
+    "exact",
     "citation_hit",
     "citation_recall",
     "citation_precision",
@@ -44,15 +46,20 @@ def normalize_for_match(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def fact_present(fact: str, answer: str, scaled: bool = False) -> bool:
-    """Is a required fact in the answer? Numbers may be rescaled for English answers.
+def fact_present(fact: str, answer: str, scaled: bool = False, exact: bool = False) -> bool:
+    """Is a required fact in the answer, in one of its forms (``reference_forms``; ``exact``:
+    only as written)? Numbers may be rescaled for English answers.
 
     >>> fact_present("320万人次", "北京站为 320 万人次[1]")
     True
     >>> fact_present("320", "about 3.2 million passengers", scaled=True)
     True
+    >>> fact_present("王一鸣教授", "王一鸣[1]"), fact_present("王一鸣教授", "王一鸣[1]", exact=True)
+    (True, False)
     """
     if normalize_for_match(fact) in normalize_for_match(strip_markers(answer)):
+        return True
+    if not exact and gives_reference(fact, strip_markers(answer), normalize_for_match):
         return True
     if scaled:
         nums = numbers_in(fact)
@@ -70,7 +77,9 @@ def fact_present(fact: str, answer: str, scaled: bool = False) -> bool:
     return False
 
 
-def answer_correct(must_include: Sequence[str], answer: str, scaled: bool = False) -> float:
+def answer_correct(
+    must_include: Sequence[str], answer: str, scaled: bool = False, exact: bool = False
+) -> float:
     """Share of required facts present: correct = |facts found| / |facts| (1.0 when none required).
 
     >>> answer_correct(["1200毫米", "1250毫米"], "一篇说1200毫米[1],另一篇说1250毫米[2]")
@@ -78,7 +87,8 @@ def answer_correct(must_include: Sequence[str], answer: str, scaled: bool = Fals
     """
     if not must_include:
         return 1.0
-    return sum(fact_present(f, answer, scaled) for f in must_include) / len(must_include)
+    found = sum(fact_present(f, answer, scaled, exact) for f in must_include)
+    return found / len(must_include)
 
 
 def recall_at_k(passages: Sequence[str], evidence: Sequence[str], k: int) -> float:

@@ -76,6 +76,12 @@ def score_answer(item: dict, answer, judge) -> dict[str, float]:
     s["correct"] = (
         0.0 if answer.abstained else M.answer_correct(item["must_include"], answer.text, scaled)
     )
+    # the reference only as written (no other form of it): shown beside "correct"
+    s["exact"] = (
+        0.0
+        if answer.abstained
+        else M.answer_correct(item["must_include"], answer.text, scaled, exact=True)
+    )
     s["citation_hit"] = M.citation_hit([c.source for c in answer.citations], item["sources"])
     s["evidence_recall"] = M.evidence_recall(
         item["must_include"], [(c.source, c.quote) for c in answer.shown], item["sources"]

@@ -7,8 +7,10 @@ import re
 from rag.answer.checks.base import Check, Draft, draft  # noqa: F401 (doctests)
 from rag.answer.checks.spans import tagged_spans
 from rag.answer.citations import strip_markers
+from rag.answer.evidence import anchored
 from rag.answer.numbers import extract_numbers, number_grounded
 from rag.answer.promotional import IMPERATIVE, URL
+from rag.answer.question import QuestionAnalysis, analyse_question  # noqa: F401 (doctests)
 from rag.answer.respectively import expand_respectively
 from rag.ingest.injection import is_injection
 from rag.records import Verdict, VerdictKind
@@ -32,6 +34,12 @@ class ClaimsAboutAskedEntity(Check):
     []
     >>> [v.claim for v in check(draft("杭州多雨[1]。", q, {1: "上海多雨。"}))]
     ['杭州多雨']
+
+    A figure that describes what a "什么" question asks for is about that, not the entity:
+
+    >>> q = "杭州在发生什么后停航?"
+    >>> check(draft("杭州在发生8级大风后停航[1]。", q, {1: "当天发生8级大风。此后杭州停航。"}))
+    []
     """
 
     kind = VerdictKind.OTHER_ENTITY
@@ -60,11 +68,25 @@ class ClaimsAboutAskedEntity(Check):
                 if n in q.numbers:
                     continue
                 holders = [pair for pair in read if number_grounded(n, pair[0])]
-                if holders and not any(_about(s, before, entities) for s, before in holders):
+                if holders and not any(
+                    _about(s, before, entities) or _describes_asked(q, s) for s, before in holders
+                ):
                     out.append(
                         self.verdict(n, marks[0], f"stated there of another than {entities}")
                     )
         return out
+
+
+def _describes_asked(q: QuestionAnalysis, sentence: str) -> bool:
+    """Whether a figure in ``sentence`` describes what a "什么" question asks for, not the
+    entity: the sentence holds the words beside the question word ("甲在发生什么后停工" —
+    "上午发生4级地震"), and the question asks for no figure of the entity.
+
+    >>> q = analyse_question("甲公司在发生什么后停工?")
+    >>> _describes_asked(q, "当天上午发生4级地震"), _describes_asked(q, "乙公司营收4亿元")
+    (True, False)
+    """
+    return q.asked_type == "other" and anchored(q, sentence) == 1.0
 
 
 def _about(sentence: str, before: str, entities: list[str]) -> bool:
