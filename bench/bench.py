@@ -28,7 +28,10 @@ sys.path.insert(0, str(REPO))
 from levers import levers  # noqa: E402
 
 import rag.eval.metrics as M  # noqa: E402
-from rag.eval.run import load_set, stratified  # noqa: E402
+from rag.answer.question import analyse_question  # noqa: E402
+from rag.answer.terms import is_english  # noqa: E402
+from rag.eval.run import stratified  # noqa: E402
+from rag.eval.sets import load_items  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -117,7 +120,7 @@ def main() -> int:
     from rag.runtime import get_answerer, get_model, get_retriever
 
     settings = get_settings()
-    items = stratified(load_set(REPO / "eval" / "dev.jsonl"), args.n)
+    items = stratified(load_items(REPO / "eval" / "dev.jsonl"), args.n)
     result: dict = {
         "date": date.today().isoformat(),
         "n": len(items),
@@ -153,14 +156,11 @@ def main() -> int:
     result["ours"] = run_questions("ours", answerer.ask, items)
     result["prefill_tok_s_after"] = prefill_rate(answerer.model)
     if not args.skip_levers:
-        from rag.answer.question import asks_several
-        from rag.answer.terms import is_english
-
         plain = [it for it in items if it["answerable"] and not it["history"]]
         single = [
             it
             for it in plain
-            if not is_english(it["question"]) and not asks_several(it["question"])
+            if not is_english(it["question"]) and not analyse_question(it["question"]).several
         ]
         helped = [it for it in items if it["history"] or is_english(it["question"])]
         result["levers"] = levers(settings, answerer, plain[:5], single[:5], helped[:4])

@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 
 import rag.eval.metrics as M  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.eval.run import load_set  # noqa: E402
+from rag.eval.sets import load_items  # noqa: E402
 from rag.index.retrieve import HybridRetriever  # noqa: E402
 from rag.index.store import PassageStore  # noqa: E402
 
@@ -41,7 +41,7 @@ def query_of(item: dict) -> str:
 
 
 def main() -> int:
-    items = [it for it in load_set(REPO / "eval" / "dev.jsonl") if it["answerable"]]
+    items = [it for it in load_items(REPO / "eval" / "dev.jsonl") if it["answerable"]]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         stores: dict[str, PassageStore] = {}
