@@ -7,9 +7,15 @@ subject in other words than the article ("这类消息" for what the question ca
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from rag.answer.question import QUESTION_WORD, QuestionAnalysis, analyse_question  # noqa: F401
+if TYPE_CHECKING:
+    from rag.answer.question import QuestionAnalysis
 
+# A question word ("哪" with the measure word that follows it)
+QUESTION_WORD = re.compile(
+    r"谁|哪[一]?[个些家位部种类本项座条所年天月国里儿]?|什么|多少|多久|多长时间|多大|何时|何地|有何|几"
+)
 # words that come and go between a verb and its object without changing the claim
 _PARTICLES = re.compile(r"[了的是在有要应将会又还都已也为把被向对给于共约近逾]")
 _FIGURE_TAIL = r"\s*(?:万|亿|余|多)*\s*"
@@ -27,41 +33,39 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def cloze_sides(q: QuestionAnalysis) -> tuple[str, str] | None:
-    """The question's text before and after its question word (and the unit it asks in),
-    particles and punctuation dropped; None without a question word.
+def gap_sides(text: str, unit: str = "") -> tuple[str, str] | None:
+    """A question's text before and after its question word (and the ``unit`` regex it asks
+    in), particles and punctuation dropped; None without a question word.
 
-    >>> cloze_sides(analyse_question("警方对多少名嫌疑人展开了调查?"))
+    >>> gap_sides("警方对多少名嫌疑人展开了调查?", "名")
     ('警方', '嫌疑人展开调查')
     """
-    m = QUESTION_WORD.search(q.text)
+    m = QUESTION_WORD.search(text)
     if not m:
         return None
-    right = q.text[m.end() :]
-    if q.unit:
-        right = re.sub(rf"^(?:{q.unit})", "", right)
-    return _plain(q.text[: m.start()]), _plain(re.sub(r"[?？]\s*$", "", right))
+    right = text[m.end() :]
+    if unit:
+        right = re.sub(rf"^(?:{unit})", "", right)
+    return _plain(text[: m.start()]), _plain(re.sub(r"[?？]\s*$", "", right))
 
 
-def fills_cloze(q: QuestionAnalysis, sentence: str, span: str) -> bool:
+def fills_gap(q: QuestionAnalysis, sentence: str, span: str) -> bool:
     """Whether ``sentence`` states ``span`` where the question has its question word: the
-    question's words just before the gap end just before the span and its words just after
-    start just after it, two characters or more on each side. One side is not enough:
-    "甲公司的营收是多少?" fits "乙公司的营收为3亿元" as well.
+    question's words just before the gap (``q.gap``) end just before the span and its words
+    just after start just after it, two characters or more on each side. One side is not
+    enough: "甲公司的营收是多少?" fits "乙公司的营收为3亿元" as well.
 
+    >>> from rag.answer.question import analyse_question
     >>> q = analyse_question("警方对多少名嫌疑人展开了调查?")
-    >>> fills_cloze(q, "警方已对54名嫌疑人展开调查", "54")
-    True
-    >>> fills_cloze(q, "警方称共有54名游客受伤", "54")
-    False
-    >>> fills_cloze(analyse_question("甲公司的营收是多少?"), "乙公司的营收为3亿元", "3")
+    >>> fills_gap(q, "警方已对54名嫌疑人展开调查", "54"), fills_gap(q, "警方称共有54名游客受伤", "54")
+    (True, False)
+    >>> fills_gap(analyse_question("甲公司的营收是多少?"), "乙公司的营收为3亿元", "3")
     False
     """
-    sides = cloze_sides(q)
     at = sentence.find(span)
-    if sides is None or at < 0:
+    if q.gap is None or at < 0:
         return False
-    left, right = sides
+    left, right = q.gap
     after = sentence[at + len(span) :]
     if q.asked_type == "number":  # "54名": the unit the question asks in follows the figure
         unit = q.unit or r"[^\d]?"

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.citations import strip_markers
+from rag.answer.cloze import QUESTION_WORD, gap_sides
 from rag.answer.numbers import asked_period, extract_numbers
 from rag.answer.terms import is_english, key_terms, question_entities
 from rag.data import read_table
@@ -118,6 +119,9 @@ class QuestionAnalysis:
     # the key terms right beside the question word ("坚持什么原则": 坚持, 原则): the sentence
     # that answers holds them, where the subject's names may be anywhere in the article
     anchors: tuple[str, ...] = ()
+    # the text before and after the question word, particles dropped ("警方对多少名嫌疑人展开
+    # 调查": 警方, 嫌疑人展开调查): where an answering sentence may restate it (rag.answer.cloze)
+    gap: tuple[str, str] | None = None
 
     @property
     def wants_number(self) -> bool:
@@ -138,10 +142,11 @@ def analyse_question(
     years, periods = asked_period(text)
     unit = _ASKED_UNIT.search(text)
     unit_rx = unit.group(1) if unit else (DURATION if _ASKS_DURATION.search(text) else "")
+    terms = key_terms(text)
     return QuestionAnalysis(
         text=text,
         lang=lang or ("en" if is_english(text) else "zh"),
-        terms=tuple(key_terms(text)),
+        terms=tuple(terms),
         entities=tuple(question_entities(text)),
         years=frozenset(years),
         periods=frozenset(periods),
@@ -151,14 +156,12 @@ def analyse_question(
         unit=unit_rx,
         several=len(re.findall(r"[?？]", text)) > 1 or bool(_SEVERAL.search(text)),
         follow_up=follow_up,
-        anchors=asked_anchors(text, key_terms(text)),
+        anchors=asked_anchors(text, terms),
+        gap=gap_sides(text, unit_rx),
     )
 
 
-# A question word, and the particles that may stand between it and its verb or noun
-QUESTION_WORD = re.compile(
-    r"谁|哪[一]?[个些家位部种类本项座条所年天月国里儿]?|什么|多少|多久|多长时间|多大|何时|何地|有何|几"
-)
+# The particles that may stand between a question word and its verb or noun
 _BEFORE, _AFTER = "了的是在有要应将会又还都已也为", "的个"
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from rag.eval.claims import claims, numbers_in, strip_markers, ungrounded, value_in
-from rag.eval.reference import gives_reference
+from rag.eval.reference import reference_forms
 from rag.ingest.clean import normalize_unicode, to_simplified
 
 Judge = Callable[[str, str], bool]
@@ -57,20 +57,20 @@ def fact_present(fact: str, answer: str, scaled: bool = False, exact: bool = Fal
     >>> fact_present("王一鸣教授", "王一鸣[1]"), fact_present("王一鸣教授", "王一鸣[1]", exact=True)
     (True, False)
     """
-    if normalize_for_match(fact) in normalize_for_match(strip_markers(answer)):
-        return True
-    if not exact and gives_reference(fact, strip_markers(answer), normalize_for_match):
+    body = strip_markers(answer)
+    norm = normalize_for_match(body)
+    forms = [[fact]] if exact else reference_forms(fact)  # each: the pieces to find, all
+    if any(all(normalize_for_match(p) in norm for p in form) for form in forms):
         return True
     if scaled:
         nums = numbers_in(fact)
         words = re.sub(r"[\d.,%]+", "", fact).strip()
-        body = strip_markers(answer)
         return (
             bool(nums)
             and all(value_in(n, body, scaled=True) for n in nums)
             and (
                 not words
-                or normalize_for_match(words) in normalize_for_match(body)
+                or normalize_for_match(words) in norm
                 or not re.search(r"[\u4e00-\u9fff]", words)
             )
         )

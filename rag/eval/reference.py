@@ -71,14 +71,3 @@ def reference_forms(reference: str) -> list[list[str]]:
     if 2 <= len(ref) <= 4 and all(ch in countries for ch in ref):
         forms.append([countries[ch] for ch in ref])
     return forms
-
-
-def gives_reference(reference: str, answer: str, normalize) -> bool:
-    """Whether ``answer`` contains every piece of one of the reference's forms (both sides
-    passed through ``normalize`` first).
-
-    >>> gives_reference("中俄", "俄罗斯和中国[1]", str.lower), gives_reference("中俄", "中国[1]", str.lower)
-    (True, False)
-    """
-    body = normalize(answer)
-    return any(all(normalize(p) in body for p in form) for form in reference_forms(reference))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer.cloze import fills_cloze
+from rag.answer.cloze import fills_gap
 from rag.answer.evidence import SENTENCE_PARTS, Evidence, anchored, coverage, term_coverage
 from rag.answer.likelihood import missing_specifics
 from rag.answer.numbers import extract_numbers
@@ -126,7 +126,7 @@ class Subject:
 
 
 # a sentence that fills the question's gap needs this share of its key terms (others: the subject)
-CLOZE_COVERAGE = 0.5
+GAP_COVERAGE = 0.5
 
 _ASKING = r"(?:哪一?[个些家位部种类本项座条所]?|什么|多少|几)"
 
@@ -234,18 +234,19 @@ def evidence_sentences(q: QuestionAnalysis, text: str, lead: str = "") -> list[s
     """
     if q.asked_type not in ASKED_GROUPS and q.asked_type != "number":
         return []
+    # a sentence may also fill the question's gap, naming the subject in other words
+    # ("这类消息"): then half of the question's terms, with the sentence before, will do. Not
+    # for a named subject: "谁主演了《秋山》" also fits "甲主演了《春江》"
+    by_gap = not subject_of(q).names
     out = []
     for sentence, previous in sentences_of(text, lead):
         if is_promotional(sentence):
             continue  # an advert may name anything; it is never the answer
         spans = typed_spans(q, sentence)
         if any(about_subject(sentence, previous, subject_of(q, [s]), s) for s in spans) or (
-            # the question restates this sentence around its gap, naming the subject in
-            # other words ("这类消息"): half of its terms with the sentence before will do.
-            # Not for a named subject: "谁主演了《秋山》" also fits "甲主演了《春江》"
-            not subject_of(q).names
-            and any(fills_cloze(q, sentence, s) for s in spans)
-            and coverage(q, f"{previous}。{sentence}") >= CLOZE_COVERAGE
+            by_gap
+            and any(fills_gap(q, sentence, s) for s in spans)
+            and coverage(q, f"{previous}。{sentence}") >= GAP_COVERAGE
         ):
             # the sentence before joins it when it names the subject and is in this passage
             # (a quote holds only what its citation shows, not the article text before it)
