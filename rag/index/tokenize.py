@@ -147,11 +147,13 @@ def holding(texts, words) -> list[str]:
     by_first: dict[str, list[str]] = {}
     for word in set(words):
         by_first.setdefault(word[0], []).append(word)
+    firsts = by_first.keys()
     found = []
     for text in texts:
-        if by_first.keys().isdisjoint(text):  # most texts: none of the words can start in it
+        if firsts.isdisjoint(text):  # most texts: none of the words can start in it
             continue
-        if any(text.startswith(w, i) for i, c in enumerate(text) for w in by_first.get(c, ())):
+        # `in` searches in C: far fewer steps than trying each word at each position
+        if any(w in text for c in firsts & set(text) for w in by_first[c]):
             found.append(text)
     return found
 
