@@ -74,3 +74,14 @@ def anchored(q: QuestionAnalysis, text: str) -> float:
     (1.0, 0.0)
     """
     return term_coverage(q.anchors, text) if q.anchors else 0.0
+
+
+def best_anchored(q: QuestionAnalysis, text: str) -> float:
+    """The largest share of the terms beside the question word that one sentence of ``text``
+    holds: the answer is stated in one sentence with them, not spread over the text.
+
+    >>> q = analyse_question("该市应坚持什么原则?")
+    >>> best_anchored(q, "该市坚持改革。双方讲原则。"), best_anchored(q, "该市坚持平等原则。")
+    (0.5, 1.0)
+    """
+    return max((anchored(q, s) for s in SENTENCE_PARTS.findall(text)), default=0.0)

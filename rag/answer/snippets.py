@@ -8,7 +8,7 @@ each only the sentences around the one that best matches the question.
 
 from __future__ import annotations
 
-from rag.answer.evidence import SENTENCE_PARTS, Evidence, anchored, term_coverage
+from rag.answer.evidence import Evidence, best_anchored, term_coverage
 from rag.answer.likelihood import answer_likelihood, answer_sentences
 from rag.answer.question import QuestionAnalysis, analyse_question  # noqa: F401 (doctests)
 from rag.answer.respectively import expand_respectively
@@ -41,10 +41,9 @@ def best_window(q: QuestionAnalysis, text: str, limit: int, scorer=None, lead: s
     if scorer is not None:
         scores = [float(x) for x in scorer(sentences)]
     else:
-        scores = [
-            float(sum(1 for t in terms if t in x.lower())) + len(q.anchors) * anchored(q, x)
-            for x in sentences
-        ]
+        # key terms, and the terms beside the question word a second time
+        counted = (*terms, *q.anchors)
+        scores = [float(sum(1 for t in counted if t in x.lower())) for x in sentences]
     answers = answer_sentences(q, sentences, lead)
 
     def rank(window: tuple[int, int]) -> tuple:
@@ -119,8 +118,7 @@ def answer_rank(q: QuestionAnalysis, e: Evidence) -> float:
     >>> answer_rank(q, snippet("该市坚持平等原则。")) > answer_rank(q, snippet("该市发展很快。"))
     True
     """
-    best = max((anchored(q, x) for x in SENTENCE_PARTS.findall(e.quote)), default=0.0)
-    return answer_likelihood(q, e.quote, e.lead) + best
+    return answer_likelihood(q, e.quote, e.lead) + best_anchored(q, e.quote)
 
 
 def anchored_first(q: QuestionAnalysis, passages: list[Passage], top: int = 5) -> list[Passage]:
@@ -139,8 +137,7 @@ def anchored_first(q: QuestionAnalysis, passages: list[Passage], top: int = 5) -
     head = passages[:top]
     names = [e.lower() for e in q.entities]
     score = {
-        p.id: max((anchored(q, s) for s in SENTENCE_PARTS.findall(p.text)), default=0.0)
-        + (term_coverage(names, p.text) if names else 0.0)
+        p.id: best_anchored(q, p.text) + (term_coverage(names, p.text) if names else 0.0)
         for p in head
     }
     slots: dict[str, list[Passage]] = {}
