@@ -11,6 +11,9 @@ pending or not yet started, never a silent half — and loses at most the batche
 Before its first batch, the writer learns the names and terms of all the new articles at once
 (``rag.index.learn``), while the first batches embed: every passage is tokenized with all of
 them, and what recurs across the articles of one ingest is seen whatever batch it falls in.
+In a large ingest that only adds, it then tokenizes every passage and builds the BM25
+segments the sync will end with (``rag.index.keywords``), while the workers encode ahead:
+after the last batch only their save is left.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from rag.records import Article, Passage
 # far ahead or they wait: 40 batches are ~32k passages (~85 s of theirs, ~64 MB of vectors).
 # With 8, a one-shot ingest of the 10k archive left the workers idle for ~40 s.
 _AHEAD = 40
+_LAST = 128  # passages of the last batch of a large ingest, at least (see Applier.limit)
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Applier:
         self.left: dict[str, int] = {}  # unit -> its new articles not yet written
         self.added = self.removed = self.articles = self.batches = 0
         self.timings = dict.fromkeys(
-            ("chunk_s", "embed_s", "write_s", "tokenize_s", "commit_s"), 0.0
+            ("chunk_s", "embed_s", "write_s", "tokenize_s", "commit_s", "bm25_ahead_s"), 0.0
         )
         self.tokens: dict[str, list[str]] = {}  # passage id -> BM25 tokens, for the segments
         self.terms: set[str] = set()
@@ -80,37 +84,52 @@ class Applier:
             return True
         return self.manifest(unit) != self.plan.manifests.get(unit.path)
 
-    def limit(self) -> int:
+    def limit(self, left: int) -> int:
         """Passages per batch: 8, 16, 32 … up to ``RAG_INGEST_BATCH`` — the first commits come
         within seconds (progress shows at once, a kill early loses little), later batches are
-        large enough that Chroma's per-request cost (~50 ms) stops counting."""
-        return max(1, min(self.store.settings.ingest_batch, 8 << min(self.batches, 16)))
+        large enough that Chroma's per-request cost (~50 ms) stops counting — and at the end
+        half of the ``left`` passages, down to ``_LAST``: the last batch is written after the
+        encoder is done, with a core idle, so it is kept short."""
+        size = min(self.store.settings.ingest_batch, 8 << min(self.batches, 16))
+        return max(1, min(size, max(_LAST, left // 2)))
 
     def run(self) -> None:
         units = [u for u in self.plan.units if self.needs_work(u)]
         texts = [a.text for u in units for a in u.new]
-        workers = self.store.settings.ingest_workers
-        if wanted(workers, len(texts)):  # batches encode ahead while the writer learns and writes
+        large = wanted(self.store.settings.ingest_workers, len(texts))
+        if large:  # batches encode ahead while the writer learns and writes
             self.queue = queue.Queue(maxsize=_AHEAD)
+        t, settings = time.perf_counter(), self.store.settings
+        chunked = [
+            chunk_article(a, settings.chunk_chars, settings.chunk_overlap)
+            for u in units
+            for a in u.new
+        ]
+        self.timings["chunk_s"] += time.perf_counter() - t
+        # BM25 built ahead (rag.index.keywords) when the ingest only adds: with a removal the
+        # segments it would build are not the ones the sync ends with
+        ahead = large and not any(self.stale(u) for u in units)
         writer = threading.Thread(
-            target=self._write_loop, args=(texts,), name="rag-sync-writer", daemon=True
+            target=self._write_loop,
+            args=(texts, [p for ps in chunked for p in ps] if ahead else []),
+            name="rag-sync-writer",
+            daemon=True,
         )
         writer.start()  # learning while the workers start
         try:
             self.pool = self.starter.pool(len(texts))
+            passages_of = iter(chunked)
+            left = sum(map(len, chunked))  # passages not handed to the encoder yet
             batch = Batch()
             for unit in units:
                 self.left[unit.path] = len(unit.new)
                 if not unit.new:  # removals only: done with the next batch
                     batch.units.append(unit)
                 for art in unit.new:
-                    t = time.perf_counter()
-                    passages = chunk_article(
-                        art, self.store.settings.chunk_chars, self.store.settings.chunk_overlap
-                    )
-                    self.timings["chunk_s"] += time.perf_counter() - t
-                    if batch.items and batch.passages + len(passages) > self.limit():
+                    passages = next(passages_of)
+                    if batch.items and batch.passages + len(passages) > self.limit(left):
                         self._submit(batch)
+                        left -= batch.passages
                         batch = Batch()
                     if not batch.units or batch.units[-1] is not unit:
                         batch.units.append(unit)
@@ -137,11 +156,18 @@ class Applier:
         self.batches += 1
         self.queue.put((batch, vectors))
 
-    def _write_loop(self, texts: list[str]) -> None:
+    def _write_loop(self, texts: list[str], ahead: list[Passage]) -> None:
         try:  # learning first: the passages are tokenized with what it learns
+            self.bar.set_description("learning names and terms")
             t = time.perf_counter()
             self.terms.update(learn_terms(texts))
-            self.timings["tokenize_s"] += time.perf_counter() - t
+            if ahead:  # tokens and BM25 now, beside the encoder, not after the last batch
+                self.tokens.update((p.id, passage_tokens(p.title, p.text)) for p in ahead)
+                t1 = time.perf_counter()
+                self.store.keywords.prepare(self.store, self.tokens, self.terms)
+                self.timings["bm25_ahead_s"] = time.perf_counter() - t1
+            self.timings["tokenize_s"] += time.perf_counter() - t - self.timings["bm25_ahead_s"]
+            self.bar.set_description("indexing")
         except BaseException as exc:
             self.error = exc
         while (item := self.queue.get()) is not None:
@@ -180,7 +206,9 @@ class Applier:
                 self.left[unit.path] -= 1
         t2 = time.perf_counter()
         passages = [p for _, _, ps in batch.items for p in ps]
-        self.tokens.update((p.id, passage_tokens(p.title, p.text)) for p in passages)
+        self.tokens.update(
+            (p.id, passage_tokens(p.title, p.text)) for p in passages if p.id not in self.tokens
+        )
         t3 = time.perf_counter()
         done = [u for u in batch.units if self.left.get(u.path) == 0]
         store.manifests.put_many([self.manifest(u) for u in done if u.report is not None])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from rag.index.tokenize import SYNONYMS, TOKENIZER_VERSION, tokenize
 
+STAGED = ".bm25-"  # prefix of a segment's folder being written, beside the data dir's bm25/
 K1, B = 1.5, 0.75  # bm25s' defaults ("lucene" scoring); the delta segment scores with them too
 
 
@@ -76,24 +78,33 @@ class BM25Index:
         return int(self.df[tid]) if tid is not None and tid < len(self.df) else 0
 
     def save(self, folder: Path) -> None:
-        """Write the segment; a reader never loads a mix of two versions (see ``load``).
+        """Write the segment; a reader never loads a mix of two versions (see ``load``)."""
+        self.publish(self.stage(folder), folder)
 
-        ``rag.json`` (the key) goes first and comes back last: a reader that finds the same
-        ``rag.json`` before and after loading the arrays has read arrays of that key.
-        Callers hold the data dir's writer lock, so two saves never interleave.
-        """
+    def stage(self, folder: Path) -> Path:
+        """Write the segment's files into a new folder beside ``folder``, for ``publish``
+        (an ingest stages while its encoder still runs, and publishes after its last batch)."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(dir=folder.parent, prefix=STAGED))
+        self.retriever.save(str(staged), show_progress=False)
+        save_tokens(staged / "tokens.npz", self.tokens)
+        info = {"key": self.key, "ids": self.ids, "terms": self.terms, "length": self.length}
+        (staged / "rag.json").write_text(json.dumps(info, ensure_ascii=False))
+        return staged
+
+    def publish(self, staged: Path, folder: Path) -> None:
+        """Move a staged segment into ``folder``. ``rag.json`` (the key) goes first and comes
+        back last: a reader that finds the same ``rag.json`` before and after loading the
+        arrays has read arrays of that key. Callers hold the data dir's writer lock, so two
+        saves never interleave."""
         folder.mkdir(parents=True, exist_ok=True)
         meta = folder / "rag.json"
         meta.unlink(missing_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".bm25-") as tmp:
-            self.retriever.save(tmp, show_progress=False)
-            save_tokens(Path(tmp) / "tokens.npz", self.tokens)
-            for f in Path(tmp).iterdir():
+        for f in staged.iterdir():
+            if f.name != "rag.json":
                 os.replace(f, folder / f.name)
-            staged = Path(tmp) / "rag.json"
-            info = {"key": self.key, "ids": self.ids, "terms": self.terms, "length": self.length}
-            staged.write_text(json.dumps(info, ensure_ascii=False))
-            os.replace(staged, meta)
+        os.replace(staged / "rag.json", meta)
+        shutil.rmtree(staged, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path, reuse: BM25Index | None = None) -> BM25Index | None:

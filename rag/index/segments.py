@@ -122,12 +122,13 @@ def open_segments(
     delta_min: int = 2000,
     known: dict[str, list[str]] | None = None,
     known_terms=(),
+    save: bool = True,
 ) -> tuple[Segments, bool]:
     """The saved segments brought in line with ``ids`` (``get`` returns the passages of the
     ids they miss, unless ``known`` has their tokens already, learned with ``known_terms``);
     saved again when they changed and ``lock`` (the data dir's writer lock) is free or not
-    given. A main segment already loaded in ``previous`` is reused when it is still the saved
-    one. Returns (segments, whether anything had to change)."""
+    given (and ``save``). A main segment already loaded in ``previous`` is reused when it is
+    still the saved one. Returns (segments, whether anything had to change)."""
     known = known or {}
     main = BM25Index.load(folder, reuse=previous.main if previous else None)
     seg = _read_delta(folder, main, previous)
@@ -162,9 +163,9 @@ def open_segments(
         else:
             seg = merged
     with contextlib.ExitStack() as stack:
-        if lock is None or stack.enter_context(lock.hold(wait=False)):
+        if save and (lock is None or stack.enter_context(lock.hold(wait=False))):
             with contextlib.suppress(OSError):  # a read-only data dir only costs time later
-                _save(folder, seg)
+                save_segments(folder, seg)
     return seg, True
 
 
@@ -233,7 +234,7 @@ def _read_delta(folder: Path, main: BM25Index | None, previous: Segments | None)
     return seg
 
 
-def _save(folder: Path, seg: Segments) -> None:
+def save_segments(folder: Path, seg: Segments) -> None:
     """The main when it is new (its own atomic save), then the delta (renamed into place)."""
     folder.mkdir(parents=True, exist_ok=True)
     if seg.main is not None and seg.main.tokens is not None:  # built, not saved yet

@@ -18,7 +18,6 @@ committed change bumps the generation (``rag.index.generation``), which makes re
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import defaultdict
@@ -31,10 +30,10 @@ from rag.index.catalog import Catalog
 from rag.index.client import StoreError, forget_client, open_client, wipe_index
 from rag.index.embed import get_embedder
 from rag.index.generation import IndexLock, bump_generation, read_generation
+from rag.index.keywords import Keywords
 from rag.index.manifest import FileState, ManifestBook, file_state
 from rag.index.recover import UPLOADS, recover_index
 from rag.index.rows import fetch, pages, passage_from_row, passage_row, rebuild_articles
-from rag.index.segments import open_segments
 from rag.index.sync import SyncReport, sync_files
 from rag.index.tokenize import forget_cuts
 from rag.records import Article, Passage
@@ -47,8 +46,6 @@ __all__ = [
     "passage_from_row",
     "wipe_index",
 ]
-
-log = logging.getLogger(__name__)
 
 
 class PassageStore:
@@ -66,6 +63,7 @@ class PassageStore:
         self.recovered: dict[str, str] = {}  # interrupted files: path -> their new state
         self._reopening = threading.Lock()
         self.generation = read_generation(settings.home)  # before opening: never too new
+        self.keywords = Keywords(settings.home / "bm25")
         self._open()
         if recover:
             self.recover()
@@ -182,23 +180,9 @@ class PassageStore:
                     self._committed()
 
     def update_keywords(self, tokens: dict | None = None, terms=()) -> set[str] | None:
-        """Bring the saved BM25 segments in line with the passages (new ones into the delta,
-        removed ones listed), so readers only load them; ``tokens``: passages tokenized
-        already (by the sync). Call holding the writer lock."""
-        try:
-            ids = self.passage_ids()
-            self._segments, _ = open_segments(
-                self.settings.home / "bm25",
-                ids,
-                self.passages,
-                previous=getattr(self, "_segments", None),
-                known=tokens,
-                known_terms=terms,
-            )
-        except Exception as exc:  # BM25 is a cache: a reader patches what is missing
-            log.warning("could not update the BM25 index: %s", exc)
-            return None
-        return ids
+        """Bring the saved BM25 segments in line with the passages (``rag.index.keywords``);
+        ``tokens``: passages tokenized already (by the sync). Call holding the writer lock."""
+        return self.keywords.update(self, tokens, terms)
 
     def indexed_files(self) -> dict[str, dict[str, int]]:
         """path -> {article id -> passages} of what Chroma holds (read from every passage)."""

@@ -16,8 +16,10 @@ import re
 import sys
 import threading
 from functools import lru_cache
+from itertools import chain
 
 from rag.data import column, read_table
+from rag.index.jieba_route import TrieRoute, route_by_trie
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 
@@ -80,7 +82,12 @@ def _jieba():
     for title in titles():
         if _CJK_WORD.fullmatch(title) and not jieba.dt.FREQ.get(title):
             jieba.add_word(title, freq=LEARNED_FREQ)
+    global _route
+    _route = route_by_trie(jieba.dt)  # the same words, its Python loops compiled
     return jieba
+
+
+_route: TrieRoute | None = None  # how jieba finds its paths here, once it is loaded
 
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -119,23 +126,25 @@ def cut(text: str) -> list[str]:
     ['新', '公园', '开放', '了', '。', '新', '公园', '很大']
     """
     jieba = _jieba()
-    words: list[str] = []
     with _jieba_lock:
         if len(_cuts) > _MAX_CUTS:
             _cuts.clear()
-        for block in jieba.re_han_default.split(text):
-            if block:
-                got = _cuts.get(block)
-                if got is None:
-                    got = _cuts[block] = tuple(map(sys.intern, jieba.dt.lcut(block)))
-                words += got
-    return words
+        blocks = jieba.re_han_default.split(text)
+        got = list(map(_cuts.get, blocks))  # most blocks were cut before: looked up in C
+        if None in got:
+            for i, block in enumerate(blocks):
+                if got[i] is None:
+                    got[i] = _cuts[block] = tuple(map(sys.intern, jieba.dt.lcut(block)))
+    return list(chain.from_iterable(got))
 
 
 def forget_cuts() -> None:
-    """Empty the cache of cut blocks (an ingest is done: its memory goes back)."""
+    """Empty the caches of cut blocks and search words (an ingest is done: its memory goes
+    back)."""
+    global _search_words
     with _jieba_lock:
         _cuts.clear()
+        _search_words = {}
 
 
 def holding(texts, words) -> list[str]:
@@ -174,6 +183,7 @@ def teach_terms(entries: list[str]) -> list[str]:
     its frequency (its cut does not change), a new one gets ``LEARNED_FREQ``; a word taught
     as a name stays one.
     """
+    global _search_words
     jieba = _jieba()
     changed = []
     with _jieba_lock:
@@ -192,8 +202,17 @@ def teach_terms(entries: list[str]) -> list[str]:
             jieba.dt.total = total
             _taught[word] = tag
             changed.append(word)
+        if changed:
+            _search_words = {}  # a word's sub-words may be words now
+            if _route is not None:
+                _route.stale()  # a prefix's frequency may have changed, not the table's size
         _forget(changed)
     return entries
+
+
+# word -> its search tokens (``_word_tokens``): a corpus is mostly the same few thousand
+# words. Which sub-words the dictionary has changes with a lesson: ``teach_terms`` starts anew.
+_search_words: dict[str, tuple[str, ...]] = {}
 
 
 def tokenize(text: str) -> list[str]:
@@ -202,15 +221,29 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("2024年杭州的降雨量是多少?")
     ['2024', '年', '杭州', '降雨', '雨量', '降雨量']
     """
-    freq = _jieba().dt.FREQ
-    out = []
+    freq, known = _jieba().dt.FREQ, _search_words
+    out: list[str] = []
     for word in cut(text.lower()):
-        # jieba's cut_for_search: a long word's dictionary sub-words are tokens too
-        if len(word) > 2:
-            out += [word[i : i + 2] for i in range(len(word) - 1) if freq.get(word[i : i + 2])]
-        if len(word) > 3:
-            out += [word[i : i + 3] for i in range(len(word) - 2) if freq.get(word[i : i + 3])]
-        out.append(word)
-    return [
+        got = known.get(word)
+        if got is None:
+            got = known[word] = _word_tokens(word, freq)
+        out += got
+    return out
+
+
+def _word_tokens(word: str, freq: dict[str, int]) -> tuple[str, ...]:
+    """The search tokens of one word: as jieba's cut_for_search, a long word's dictionary
+    sub-words too; none for a stop word or punctuation.
+
+    >>> _word_tokens("降雨量", {"降雨": 1, "雨量": 1}), _word_tokens("的", {})
+    (('降雨', '雨量', '降雨量'), ())
+    """
+    out = []
+    if len(word) > 2:
+        out += [word[i : i + 2] for i in range(len(word) - 1) if freq.get(word[i : i + 2])]
+    if len(word) > 3:
+        out += [word[i : i + 3] for i in range(len(word) - 2) if freq.get(word[i : i + 3])]
+    out.append(word)
+    return tuple(
         w for w in (w.strip() for w in out) if w and _TOKEN_OK.search(w) and w not in stopwords()
-    ]
+    )
